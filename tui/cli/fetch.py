@@ -1,0 +1,165 @@
+"""``zwr get``, ``zwr watch`` and ``zwr tasks``: headless fetches for scripts and plain terminals."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from datetime import datetime, timezone
+
+from tui.cli import exitcodes
+from tui.cli.connect import connection_from
+from tui.cli.output import Painter, error_line, progress_line, summary, task_line, write
+from tui.core.client import ZuoraClient
+from tui.core.errors import ZwrError
+from tui.core.model import Phase, TaskStatus
+from tui.core.runid import parse_run_id, parse_run_ids
+
+
+def _fail(error: ZwrError, prefix: str = "") -> int:
+    write(sys.stderr, error_line(error, Painter(sys.stderr), prefix))
+    return error.exit_code
+
+
+def get(ns: argparse.Namespace) -> int:
+    try:
+        run_ids = parse_run_ids(" ".join(ns.run_ids))
+        connection = connection_from(ns)
+    except ZwrError as exc:
+        return _fail(exc)
+    return asyncio.run(_get(connection, run_ids, ns.json))
+
+
+async def _get(connection, run_ids: list[int], as_json: bool) -> int:
+    async with ZuoraClient(connection.settings(), connection.auth) as client:
+        results = await asyncio.gather(*(client.get_run(i) for i in run_ids), return_exceptions=True)
+    paint = Painter(sys.stdout)
+    code = exitcodes.OK
+    documents = []
+    for run_id, result in zip(run_ids, results):
+        if isinstance(result, BaseException) and not isinstance(result, ZwrError):
+            raise result
+        if isinstance(result, ZwrError):
+            code = code or result.exit_code
+            if as_json:
+                documents.append({"id": run_id, "error": result.to_dict()})
+            _fail(result, f"run {run_id}: ")
+            continue
+        if as_json:
+            documents.append(dict(result.run.raw))
+        else:
+            write(sys.stdout, summary(result.run, paint, request_id=result.meta.request_id))
+            if len(run_ids) > 1:
+                write(sys.stdout, "")
+    if as_json:
+        payload = documents[0] if len(run_ids) == 1 and "error" not in documents[0] else documents
+        if len(run_ids) > 1 or "error" not in documents[0]:
+            write(sys.stdout, json.dumps(payload, indent=2, ensure_ascii=False))
+    return code
+
+
+def watch(ns: argparse.Namespace) -> int:
+    try:
+        run_id = parse_run_id(ns.run_id)
+        connection = connection_from(ns)
+    except ZwrError as exc:
+        return _fail(exc)
+    if ns.interval <= 0:
+        write(sys.stderr, "error: --interval must be positive")
+        return 2
+    return asyncio.run(_watch(connection, run_id, ns))
+
+
+async def _watch(connection, run_id: int, ns: argparse.Namespace) -> int:
+    tty = sys.stdout.isatty()
+    paint = Painter(sys.stdout)
+    started = time.monotonic()
+    last_key = None
+    failures = 0
+    async with ZuoraClient(connection.settings(), connection.auth) as client:
+        while True:
+            try:
+                result = await client.get_run(run_id)
+            except ZwrError as exc:
+                if not exc.retryable:
+                    if tty:
+                        sys.stdout.write("\n")
+                    return _fail(exc, f"run {run_id}: ")
+                failures += 1
+                delay = exc.retry_after if exc.retry_after is not None else min(60.0, ns.interval * 2 ** failures)
+                write(sys.stderr, f"warning: run {run_id}: {exc.describe()} Retrying in {delay:.0f}s.")
+                await _sleep_bounded(delay, started, ns.max_wait)
+                if ns.max_wait and time.monotonic() - started >= ns.max_wait:
+                    write(sys.stderr, f"error: gave up after --max-wait {ns.max_wait:g}s")
+                    return exitcodes.GAVE_UP
+                continue
+            failures = 0
+            run = result.run
+            now = datetime.now(timezone.utc)
+            line = progress_line(run, now)
+            key = (run.status, run.tasks)
+            if tty:
+                sys.stdout.write("\r\x1b[K" + time.strftime("%H:%M:%S ") + line)
+                sys.stdout.flush()
+            elif key != last_key:
+                write(sys.stdout, time.strftime("%H:%M:%S ") + line)
+            last_key = key
+            if ns.fail_fast and run.tasks.error > 0:
+                if tty:
+                    sys.stdout.write("\n")
+                write(sys.stdout, summary(run, paint, request_id=result.meta.request_id))
+                return exitcodes.RUN_FAILED
+            if run.phase is Phase.DONE:
+                if tty:
+                    sys.stdout.write("\n")
+                write(sys.stdout, summary(run, paint, request_id=result.meta.request_id))
+                if ns.exit_status and (run.tasks.error > 0 or run.status.value == "Stopped"):
+                    return exitcodes.RUN_FAILED
+                return exitcodes.OK
+            if ns.max_wait and time.monotonic() - started + ns.interval > ns.max_wait:
+                await _sleep_bounded(ns.interval, started, ns.max_wait)
+                if tty:
+                    sys.stdout.write("\n")
+                write(sys.stderr, f"error: run {run_id} still {run.status_label} after --max-wait {ns.max_wait:g}s")
+                return exitcodes.GAVE_UP
+            await asyncio.sleep(ns.interval)
+
+
+async def _sleep_bounded(delay: float, started: float, max_wait: float | None) -> None:
+    if max_wait:
+        delay = max(0.0, min(delay, max_wait - (time.monotonic() - started)))
+    await asyncio.sleep(delay)
+
+
+def tasks(ns: argparse.Namespace) -> int:
+    try:
+        run_id = parse_run_id(ns.run_id)
+        connection = connection_from(ns)
+    except ZwrError as exc:
+        return _fail(exc)
+    return asyncio.run(_tasks(connection, run_id, ns))
+
+
+async def _tasks(connection, run_id: int, ns: argparse.Namespace) -> int:
+    async with ZuoraClient(connection.settings(), connection.auth) as client:
+        try:
+            run = (await client.get_run(run_id)).run
+            listing = await client.get_tasks(run_id, expected_total=run.tasks.total)
+        except ZwrError as exc:
+            return _fail(exc, f"run {run_id}: ")
+    selected = [t for t in listing.tasks if not ns.errors or t.status is TaskStatus.ERROR]
+    if ns.json:
+        write(sys.stdout, json.dumps([dict(t.raw) for t in selected], indent=2, ensure_ascii=False))
+        return exitcodes.OK
+    write(sys.stdout, f"Run {run_id}: {len(listing.tasks)} tasks in {listing.pages} page(s)"
+          + (f", {len(selected)} in Error" if ns.errors else ""))
+    for task in selected:
+        write(sys.stdout, task_line(task))
+        if ns.errors and task.error_details:
+            from tui.core.text import printable
+
+            for detail in printable(task.error_details, 2000, keep_newlines=True).splitlines()[:30]:
+                write(sys.stdout, f"{'':14}{detail}")
+    return exitcodes.OK

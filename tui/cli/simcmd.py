@@ -1,0 +1,67 @@
+"""``zwr sim`` (the simulator standalone) and ``zwr demo`` (simulator + TUI in one process)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from tui.cli.output import write
+
+
+def _start(ns: argparse.Namespace):
+    from tui.sim import Simulator
+
+    try:
+        return Simulator(host=ns.host, port=ns.port, token_ttl=ns.token_ttl, latency=ns.latency, speed=ns.speed).start()
+    except (ValueError, OSError) as exc:
+        write(sys.stderr, f"error: cannot start the simulator: {exc}")
+        return None
+
+
+def sim(ns: argparse.Namespace) -> int:
+    simulator = _start(ns)
+    if simulator is None:
+        return 2
+    write(sys.stdout, f"Zuora Workflow simulator listening on {simulator.base_url}")
+    write(sys.stdout, "Credentials (simulator only, not real secrets):")
+    write(sys.stdout, f"  export ZUORA_BASE_URL={simulator.base_url}")
+    write(sys.stdout, f"  export ZUORA_BEARER_TOKEN={simulator.demo_token}")
+    write(sys.stdout, f"  or OAuth: client ID {simulator.client_id}, client secret {simulator.client_secret}")
+    write(sys.stdout, "Runs:")
+    for spec in simulator.scenario.runs():
+        write(sys.stdout, f"  {spec.id}  {spec.description}")
+    write(sys.stdout, "Any other ID answers 404. Ctrl-C to stop.")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        simulator.stop()
+    return 0
+
+
+def demo(ns: argparse.Namespace) -> int:
+    simulator = _start(ns)
+    if simulator is None:
+        return 2
+    try:
+        run_ids = simulator.scenario.ids()
+        if ns.headless:
+            import os
+            import subprocess
+
+            env = dict(os.environ, ZUORA_BASE_URL=simulator.base_url, ZUORA_BEARER_TOKEN=simulator.demo_token)
+            return subprocess.call([sys.executable, "-m", "tui", "get", *map(str, run_ids)], env=env)
+        from tui.core.auth import StaticToken
+        from tui.store.connection import Connection
+        from tui.ui.app import ZwrApp
+
+        connection = Connection(base_url=simulator.base_url, auth=StaticToken(simulator.demo_token),
+                                auth_source="simulator", profile="demo", label="Simulator (demo)")
+        app = ZwrApp(connection, run_ids=run_ids, interval=ns.interval, demo=True)
+        app.run()
+        return app.return_code or 0
+    finally:
+        simulator.stop()

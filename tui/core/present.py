@@ -1,0 +1,96 @@
+"""How a run's state reads to a person: symbol, words and tone, shared by CLI and TUI.
+
+Symbols make every state readable without colour (NO_COLOR, screenshots, screen readers);
+``tone`` is a semantic name each front end maps to its own colours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from tui.core.model import Outcome, Phase, Run
+
+STUCK_AFTER = 15 * 60.0  # an active run whose updatedAt has not moved for this long looks stuck
+
+
+@dataclass(frozen=True, slots=True)
+class Badge:
+    symbol: str
+    label: str
+    tone: str  # ok | error | warning | active | queued | muted | unknown
+    detail: str = ""
+
+
+def badge(run: Run) -> Badge:
+    """One badge that answers "what state is it in, and did it work?"."""
+    errors = run.tasks.error
+    phase = run.phase
+    if phase is Phase.DONE:
+        if run.outcome is Outcome.STOPPED:
+            return Badge("■", "Stopped", "warning", "stopped before finishing")
+        if errors:
+            return Badge("✖", "Finished", "error", f"{errors} task error{'s' if errors != 1 else ''}")
+        return Badge("✔", "Finished", "ok", "all tasks succeeded")
+    if phase is Phase.SETTLING:
+        pending = run.tasks.pending
+        tone = "error" if errors else "warning"
+        return Badge("◔", "Finished", tone, f"settling: {pending} task{'s' if pending != 1 else ''} pending"
+                     + (f", {errors} error{'s' if errors != 1 else ''}" if errors else ""))
+    if phase is Phase.STOPPING:
+        return Badge("◼", "Stopping", "warning", "stop requested")
+    if phase is Phase.ACTIVE:
+        detail = f"{errors} task error{'s' if errors != 1 else ''} so far" if errors else "running"
+        return Badge("▶", "Processing", "error" if errors else "active", detail)
+    if phase is Phase.QUEUED:
+        return Badge("◌", "Queued", "queued", "waiting to start")
+    return Badge("?", run.status_label, "unknown", "status not recognised")
+
+
+def is_stuck(run: Run, now: datetime | None = None, threshold: float = STUCK_AFTER) -> bool:
+    if run.phase not in (Phase.ACTIVE, Phase.STOPPING, Phase.SETTLING):
+        return False
+    age = run.since_update(now)
+    return age is not None and age >= threshold
+
+
+def fmt_duration(seconds: float | None) -> str:
+    """Compact, fixed-ish width: 45s, 3m 05s, 2h 03m, 3d 04h."""
+    if seconds is None:
+        return "—"
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, sec = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m {sec:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours}h {minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours:02d}h"
+
+
+def fmt_utc(moment: datetime | None) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "—"
+
+
+def fmt_local(moment: datetime | None) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z") if moment else "—"
+
+
+def fmt_hms(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    seconds = int(seconds)
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+TASK_STATES = (  # order of the stacked bar, with symbols readable without colour
+    ("success", "✔", "ok"),
+    ("error", "✖", "error"),
+    ("stopped", "■", "warning"),
+    ("pending", "◔", "pending"),
+    ("processing", "▶", "active"),
+    ("queued", "◌", "queued"),
+)

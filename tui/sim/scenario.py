@@ -1,0 +1,266 @@
+"""Runs that evolve with time: what the simulator answers at any moment.
+
+Each ``RunSpec`` describes a run's life relative to its creation (queued, processing,
+optionally stopping or settling). ``state(age)`` gives the counts and timestamps at a given
+age, so runs progress live while the simulator runs, deterministically.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+ACTIONS = ("Callout", "Iterate", "If", "Logic::Lambda", "Export", "Query", "Create", "Update")
+TASK_NAMES = (
+    "Fetch subscriptions", "Notify billing webhook", "Check amount due", "Compute proration",
+    "Export usage", "Query accounts", "Create invoice", "Update custom field",
+)
+
+
+def fmt_ts(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def fmt_hms(seconds: float) -> str:
+    seconds = int(max(0, seconds))
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+@dataclass
+class RunSpec:
+    """A run's script. Times are seconds of the run's age (0 = created)."""
+
+    id: int
+    name: str
+    total: int
+    workflow_id: int = 19027
+    created_ago: float = 3600.0  # age of the run when the simulator starts
+    queued_for: float = 1.0
+    duration: float | None = 60.0  # processing time; None = keeps processing forever
+    errors: int = 0
+    stop_at: float | None = None  # progress fraction at which a stop was requested
+    stopping_for: float = 10.0
+    pending_final: int = 0  # Finished with pending tasks ...
+    settle_after: float = 0.0  # ... for this long after finishing
+    stuck_after: float | None = None  # updatedAt freezes at this age (a stuck run)
+    description: str = ""
+    raw_override: dict[str, Any] | None = None  # exact JSON to serve (the reference sample)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ life
+
+    def state(self, age: float) -> dict[str, Any]:
+        """Status, counts and key moments of the run at ``age`` seconds."""
+        total = self.total
+        q = self.queued_for
+        counts = dict.fromkeys(("queued", "processing", "pending", "stopped", "success", "error"), 0)
+        finished_age = None
+        if age < q:
+            counts["queued"] = total
+            return {"status": "Queued", "counts": counts, "updated_age": 0.0, "finished_age": None}
+        if self.stop_at is not None and self.duration is not None:
+            stop_age = q + self.duration * self.stop_at
+            if age >= stop_age:
+                self._fill_progress(counts, self.stop_at, running=False)
+                counts["stopped"] = total - counts["success"] - counts["error"]
+                if age < stop_age + self.stopping_for:
+                    return {"status": "Stopping", "counts": counts, "updated_age": stop_age, "finished_age": None}
+                end = stop_age + self.stopping_for
+                return {"status": "Stopped", "counts": counts, "updated_age": end, "finished_age": end}
+        if self.duration is None or age < q + self.duration:
+            progress = 0.0 if self.duration is None else (age - q) / self.duration
+            if self.duration is None:
+                frozen = age if self.stuck_after is None else min(age, self.stuck_after)
+                progress = min(0.95, (frozen - q) / 3600.0)
+            self._fill_progress(counts, progress, running=True)
+            updated = age if self.stuck_after is None else min(age, self.stuck_after)
+            return {"status": "Processing", "counts": counts, "updated_age": updated, "finished_age": None}
+        finished_age = q + self.duration
+        counts["error"] = self.errors
+        settling = self.pending_final and age < finished_age + self.settle_after
+        counts["pending"] = self.pending_final if settling else 0
+        counts["success"] = total - self.errors - counts["pending"]
+        updated = age if settling else finished_age + (self.settle_after if self.pending_final else 0)
+        return {"status": "Finished", "counts": counts, "updated_age": updated, "finished_age": finished_age}
+
+    def _fill_progress(self, counts: dict[str, int], progress: float, *, running: bool) -> None:
+        total = self.total
+        progress = max(0.0, min(1.0, progress))
+        done = min(total, int(math.floor(total * progress)))
+        errors = min(self.errors, int(math.ceil(self.errors * progress - 1e-9))) if progress > 0.1 else 0
+        errors = min(errors, done)
+        counts["error"] = errors
+        counts["success"] = done - errors
+        if running:
+            counts["processing"] = min(total - done, max(1, total // 50)) if total - done > 0 else 0
+            counts["queued"] = total - done - counts["processing"]
+
+    def to_json(self, age: float, now: datetime) -> dict[str, Any]:
+        if self.raw_override is not None:
+            return dict(self.raw_override)
+        st = self.state(age)
+        created = now - timedelta(seconds=age)
+        counts = st["counts"]
+        finished_age = st["finished_age"]
+        end_age = finished_age if finished_age is not None else age
+        data: dict[str, Any] = {
+            "cpuTime": fmt_hms(max(0.0, end_age - self.queued_for) * 0.8),
+            "createdAt": fmt_ts(created),
+            "finishedAt": fmt_ts(created + timedelta(seconds=finished_age)) if finished_age is not None else None,
+            "id": self.id,
+            "name": self.name,
+            "originalWorkflowId": self.workflow_id,
+            "runTime": round(end_age, 6),
+            "status": st["status"],
+            "tasks": {**counts, "total": self.total},
+            "type": "Workflow::Instance",
+            "updatedAt": fmt_ts(created + timedelta(seconds=st["updated_age"])),
+        }
+        data.update(self.extra)
+        return data
+
+    # ------------------------------------------------------------------ tasks
+
+    def task_json(self, index: int, age: float, now: datetime) -> dict[str, Any]:
+        """Task ``index`` (0-based) at ``age``: statuses are laid out in a fixed order."""
+        st = self.state(age)
+        c = st["counts"]
+        if self.raw_override is not None:
+            c = dict(self.raw_override.get("tasks", {}))
+        order = ("success", "error", "stopped", "pending", "processing", "queued")
+        status = "Queued"
+        edge = 0
+        for name in order:
+            edge += int(c.get(name, 0))
+            if index < edge:
+                status = name.capitalize()
+                break
+        created = now - timedelta(seconds=age)
+        start = created + timedelta(seconds=self.queued_for + index * 0.05)
+        action = ACTIONS[index % len(ACTIONS)]
+        task: dict[str, Any] = {
+            "id": self.id * 100000 + index + 1,
+            "name": f"{TASK_NAMES[index % len(TASK_NAMES)]} #{index + 1}",
+            "action_type": action,
+            "status": status,
+            "workflow_id": self.id,
+            "original_workflow_id": self.workflow_id,
+            "instance": True,
+            "object": "Invoice" if index % 3 == 0 else "Account",
+            "object_id": f"8a8082c4{index:024x}",
+            "task_id": None if index == 0 else self.id * 100000 + 1,
+            "tags": ["billing"] if index % 4 == 0 else [],
+            "start_time": start.strftime("%Y-%m-%dT%H:%M:%S.000Z") if status != "Queued" else None,
+            "end_time": (start + timedelta(seconds=1.5)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+            if status in ("Success", "Error", "Stopped") else None,
+            "error": None,
+            "error_class": None,
+            "error_details": None,
+        }
+        if status == "Error":
+            invoice = f"INV-{index + 1:08d}"
+            task["action_type"] = "Callout"
+            task["name"] = f"Notify billing webhook #{index + 1}"
+            task["error"] = (f"Callout to https://hooks.acme-billing.example/invoices/{invoice} failed: "
+                             "HTTP 500 Internal Server Error")
+            task["error_class"] = "WorkflowError::Callout"
+            task["error_details"] = {
+                "request": {"method": "POST", "url": f"https://hooks.acme-billing.example/invoices/{invoice}"},
+                "response": {"status": 500, "body": '{"error":"database timeout","retryable":true}'},
+                "attempts": 3,
+            }
+        elif status == "Pending":
+            task["error"] = "Waiting to retry after a callout timeout (attempt 2 of 5)"
+            task["error_class"] = "WorkflowError::Retry"
+        return task
+
+
+class Scenario:
+    """The set of runs the simulator knows. Thread-safe for adding runs while serving."""
+
+    def __init__(self, runs: list[RunSpec] | None = None) -> None:
+        self._runs: dict[int, RunSpec] = {}
+        self._lock = threading.Lock()
+        for run in runs or []:
+            self.add(run)
+
+    def add(self, run: RunSpec) -> RunSpec:
+        with self._lock:
+            self._runs[run.id] = run
+        return run
+
+    def get(self, run_id: int) -> RunSpec | None:
+        return self._runs.get(run_id)
+
+    def ids(self) -> list[int]:
+        return sorted(self._runs)
+
+    def runs(self) -> list[RunSpec]:
+        return [self._runs[i] for i in self.ids()]
+
+    def add_synthetic(self, count: int, *, start_id: int = 100001, active: bool = True,
+                      duration: float = 3600.0) -> list[int]:
+        """Add ``count`` generated runs (for load tests): active ones progress over ``duration``."""
+        ids = []
+        for n in range(count):
+            run_id = start_id + n
+            total = 5 + (n * 37) % 200
+            if active:
+                spec = RunSpec(run_id, f"WF-{19000 + n % 50}-{n:08d}", total, created_ago=30 + n % 60,
+                               queued_for=1, duration=duration, errors=(n % 7 == 0) * 2,
+                               description="synthetic active run")
+            else:
+                spec = RunSpec(run_id, f"WF-{19000 + n % 50}-{n:08d}", total, created_ago=7200 + n,
+                               queued_for=1, duration=600, errors=(n % 9 == 0) * 1,
+                               description="synthetic finished run")
+            self.add(spec)
+            ids.append(run_id)
+        return ids
+
+
+REFERENCE_SAMPLE = {
+    "cpuTime": "19:01:04",
+    "createdAt": "2019-09-10 19:32:21 UTC",
+    "finishedAt": "2019-09-10 19:33:34 UTC",
+    "id": 19063,
+    "name": "WF-19027-00000032",
+    "originalWorkflowId": 19027,
+    "runTime": 64.513026,
+    "status": "Finished",
+    "tasks": {"error": 0, "pending": 0, "processing": 0, "queued": 0, "stopped": 0, "success": 4, "total": 4},
+    "type": "Workflow::Instance",
+    "updatedAt": "2019-09-10 19:33:34 UTC",
+}
+
+
+def demo_scenario() -> Scenario:
+    """The built-in dozen runs: every status, live progress, errors, a huge and a stuck run."""
+    return Scenario([
+        RunSpec(19063, "WF-19027-00000032", 4, raw_override=REFERENCE_SAMPLE,
+                description="Finished, 4/4 tasks (the API reference sample)"),
+        RunSpec(19064, "WF-19030-00000101", 25, workflow_id=19030, created_ago=20, queued_for=3600,
+                description="Queued (waits for an hour)"),
+        RunSpec(19065, "WF-19031-00000007", 40, workflow_id=19031, created_ago=0, queued_for=5, duration=90,
+                description="live: Queued -> Processing -> Finished over ~95 s"),
+        RunSpec(19066, "WF-19032-00000450", 12, workflow_id=19032, created_ago=7200, duration=75, errors=3,
+                description="Finished with 3 task errors (callout HTTP 500)"),
+        RunSpec(19067, "WF-19033-00000012", 30, workflow_id=19033, created_ago=60, queued_for=2, duration=120,
+                stop_at=0.5, stopping_for=20, description="live: Processing -> Stopping -> Stopped"),
+        RunSpec(19068, "WF-19033-00000011", 30, workflow_id=19033, created_ago=86400, duration=100,
+                stop_at=0.3, stopping_for=5, description="Stopped yesterday"),
+        RunSpec(19069, "WF-19034-00000203", 20, workflow_id=19034, created_ago=100, duration=60,
+                pending_final=2, settle_after=120, description="settling: Finished with 2 pending tasks"),
+        RunSpec(19070, "WF-19035-00000003", 12000, workflow_id=19035, created_ago=30, duration=900,
+                errors=4, description="huge: 12,000 tasks processing over 15 minutes"),
+        RunSpec(19071, "WF-19036-00000088", 60, workflow_id=19036, created_ago=0, queued_for=2, duration=120,
+                errors=5, description="live: Processing, task errors appear as it runs"),
+        RunSpec(19072, "WF-19037-00000005", 50, workflow_id=19037, created_ago=3000, duration=None,
+                stuck_after=300, description="stuck: Processing, no update for ~45 minutes"),
+        RunSpec(19073, "WF-19038-00000777", 250, workflow_id=19038, created_ago=5400, duration=300, errors=3,
+                description="Finished, 250 tasks over 3 pages, 3 errors"),
+        RunSpec(19074, "Sync [bold]ACME[/bold] \u2014 \u6771\u4eac \u2713", 8, workflow_id=19039,
+                created_ago=1800, duration=40, description="Finished; a name with markup-like and wide text"),
+    ])

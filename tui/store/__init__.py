@@ -1,0 +1,1 @@
+"""Credentials and local storage: config, keyring, bookmarks, history. Never imports Textual."""

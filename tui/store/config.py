@@ -1,0 +1,172 @@
+"""The TOML config file: named profiles (tenants) and UI settings.
+
+Only non-secret settings live here. Unknown keys written by a newer zwr are kept on save.
+A config that does not parse is backed up and reported; zwr then starts with defaults.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from tui.core.environments import ENVIRONMENTS, validate_base_url
+from tui.core.errors import ConfigError
+from tui.store import paths
+from tui.store.atomic import atomic_write, backup_corrupt, file_lock
+
+PROFILE_KEYS = ("env", "base_url", "client_id", "entity_ids", "org_ids", "label", "color", "production")
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    env: str | None = None
+    base_url: str | None = None
+    client_id: str | None = None
+    entity_ids: str | None = None
+    org_ids: str | None = None
+    label: str | None = None
+    color: str | None = None
+    production: bool = False
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def from_table(cls, name: str, table: dict[str, Any]) -> "Profile":
+        known = {k: table[k] for k in PROFILE_KEYS if k in table}
+        for key in ("env", "base_url", "client_id", "entity_ids", "org_ids", "label", "color"):
+            if key in known and not isinstance(known[key], str):
+                raise ConfigError(f"Profile {name!r}: {key} must be a string.")
+        if "production" in known and not isinstance(known["production"], bool):
+            raise ConfigError(f"Profile {name!r}: production must be true or false.")
+        if known.get("env") and known["env"] not in ENVIRONMENTS:
+            raise ConfigError(f"Profile {name!r}: unknown env {known['env']!r} (known: {', '.join(ENVIRONMENTS)}).")
+        if known.get("base_url"):
+            validate_base_url(known["base_url"])
+        if "production" not in known and known.get("env"):
+            known["production"] = ENVIRONMENTS[known["env"]].production
+        extra = {k: v for k, v in table.items() if k not in PROFILE_KEYS}
+        return cls(name=name, extra=extra, **known)
+
+    def to_table(self) -> dict[str, Any]:
+        table = dict(self.extra)
+        for f in fields(self):
+            if f.name in PROFILE_KEYS:
+                value = getattr(self, f.name)
+                if value not in (None, "", False):
+                    table[f.name] = value
+        return table
+
+
+@dataclass(frozen=True)
+class Config:
+    default_profile: str | None = None
+    profiles: dict[str, Profile] = field(default_factory=dict)
+    ui: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+    warning: str | None = None  # set when the file was unreadable and defaults are in use
+
+    def profile(self, name: str | None) -> Profile | None:
+        """The named profile, else the default one; ``ConfigError`` if a named one is missing."""
+        if name:
+            if name not in self.profiles:
+                known = ", ".join(self.profiles) or "none yet"
+                raise ConfigError(f"No profile named {name!r} in {self.path} (profiles: {known}). "
+                                  f"Create it with `zwr auth login --profile {name} --env ...`.")
+            return self.profiles[name]
+        if self.default_profile and self.default_profile in self.profiles:
+            return self.profiles[self.default_profile]
+        return None
+
+    def with_profile(self, profile: Profile, *, make_default: bool = False) -> "Config":
+        profiles = dict(self.profiles)
+        profiles[profile.name] = profile
+        default = profile.name if (make_default or not self.default_profile) else self.default_profile
+        return replace(self, profiles=profiles, default_profile=default)
+
+    def ui_setting(self, key: str, default: Any) -> Any:
+        value = self.ui.get(key, default)
+        return value if isinstance(value, type(default)) or (isinstance(default, float) and isinstance(value, int)) else default
+
+
+def load_config(path: Path | None = None) -> Config:
+    path = path or paths.config_file()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Config(path=path)
+    except OSError as exc:
+        return Config(path=path, warning=f"Cannot read config {path}: {exc.strerror}. Using defaults.")
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+        profiles_table = data.pop("profiles", {}) or {}
+        if not isinstance(profiles_table, dict):
+            raise ConfigError("[profiles] must be a table")
+        profiles = {name: Profile.from_table(name, table) for name, table in profiles_table.items()
+                    if isinstance(table, dict)}
+        default = data.pop("default_profile", None)
+        ui = data.pop("ui", {}) or {}
+        return Config(default_profile=default if isinstance(default, str) else None, profiles=profiles,
+                      ui=ui if isinstance(ui, dict) else {}, extra=data, path=path)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, ConfigError) as exc:
+        backup = backup_corrupt(path)
+        where = f" It was moved to {backup}." if backup else ""
+        return Config(path=path, warning=f"Config file {path} is invalid ({exc}).{where} Using defaults.")
+
+
+def save_config(config: Config, path: Path | None = None) -> Path:
+    path = path or config.path or paths.config_file()
+    document: dict[str, Any] = dict(config.extra)
+    if config.default_profile:
+        document["default_profile"] = config.default_profile
+    if config.ui:
+        document["ui"] = config.ui
+    document["profiles"] = {name: p.to_table() for name, p in config.profiles.items()}
+    with file_lock(path):
+        atomic_write(path, dumps_toml(document).encode("utf-8"))
+    return path
+
+
+# ----------------------------------------------------------------------------- a tiny TOML writer
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        escaped = "".join(c if c >= " " or c == "\t" else f"\\u{ord(c):04x}" for c in escaped)
+        return f'"{escaped}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def _toml_key(key: str) -> str:
+    return key if key and all(c.isalnum() or c in "-_" for c in key) else _toml_value(key)
+
+
+def dumps_toml(document: dict[str, Any], prefix: str = "") -> str:
+    """Enough TOML for our config: scalars, lists, and nested tables."""
+    lines: list[str] = []
+    tables: list[tuple[str, dict[str, Any]]] = []
+    for key, value in document.items():
+        if isinstance(value, dict):
+            tables.append((key, value))
+        else:
+            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+    out = "\n".join(lines)
+    for key, table in tables:
+        name = f"{prefix}.{_toml_key(key)}" if prefix else _toml_key(key)
+        scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
+        nested = {k: v for k, v in table.items() if isinstance(v, dict)}
+        if scalars or not nested:
+            out += ("\n\n" if out else "") + f"[{name}]\n" + dumps_toml(scalars, name)
+        if nested:
+            out += ("\n" if out else "") + dumps_toml(nested, name)
+    return out.strip("\n") + "\n" if not prefix else out

@@ -1,0 +1,127 @@
+"""Decide where to connect and how to authenticate, from options, environment and profile.
+
+Precedence is command-line options > environment variables > profile. Secrets never come
+from argv: only from the environment, the keyring, stdin or a masked prompt.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from tui.core.auth import AuthProvider, OAuthClientCredentials, StaticToken
+from tui.core.client import ClientSettings
+from tui.core.environments import environment_for, resolve_base_url
+from tui.core.errors import ConfigError
+from tui.core.secret import Secret
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the user asked for explicitly (command line). ``None`` means not given."""
+
+    base_url: str | None = None
+    env: str | None = None
+    entity_ids: str | None = None
+    org_ids: str | None = None
+    track_id: str | None = None
+    timeout: float | None = None
+    profile: str | None = None
+
+
+@dataclass(frozen=True)
+class Connection:
+    base_url: str
+    auth: AuthProvider = field(repr=False)
+    auth_source: str
+    entity_ids: str | None = None
+    org_ids: str | None = None
+    track_id: str | None = None
+    timeout: float | None = None
+    profile: str | None = None
+    production: bool = False
+    label: str = ""
+    sources: Mapping[str, str] = field(default_factory=dict)  # setting -> where it came from
+
+    def settings(self, **overrides: object) -> ClientSettings:
+        extra: dict[str, object] = {}
+        if self.timeout:
+            extra["read_timeout"] = self.timeout
+            extra["connect_timeout"] = min(self.timeout, 10.0)
+        extra.update(overrides)
+        return ClientSettings(self.base_url, entity_ids=self.entity_ids, org_ids=self.org_ids,
+                              track_id=self.track_id, **extra)  # type: ignore[arg-type]
+
+
+def _pick(name: str, option: object, env_value: object, profile_value: object,
+          sources: dict[str, str], env_name: str) -> object:
+    if option not in (None, ""):
+        sources[name] = "command line"
+        return option
+    if env_value not in (None, ""):
+        sources[name] = f"environment ({env_name})"
+        return env_value
+    if profile_value not in (None, ""):
+        sources[name] = "profile"
+        return profile_value
+    sources[name] = "default"
+    return None
+
+
+def resolve(options: Options, environ: Mapping[str, str] | None = None, *,
+            profile: object | None = None, secret_lookup=None, prompt_token=None) -> Connection:
+    """Build a ``Connection``.
+
+    ``profile`` is a ``tui.store.config.Profile`` (or None). ``secret_lookup(base_url, client_id)``
+    returns a ``Secret`` from the keyring or ``None``; it is only called when no secret is in the
+    environment, so scripts with ``ZUORA_BEARER_TOKEN`` never touch the keyring.
+    """
+    env = os.environ if environ is None else environ
+    sources: dict[str, str] = {}
+    p_env = getattr(profile, "env", None)
+    p_url = getattr(profile, "base_url", None)
+    if options.base_url or options.env:
+        sources["base_url"] = "command line"
+        base_url = resolve_base_url(options.env, options.base_url)
+    elif env.get("ZUORA_BASE_URL"):
+        sources["base_url"] = "environment (ZUORA_BASE_URL)"
+        base_url = resolve_base_url(None, env["ZUORA_BASE_URL"])
+    elif p_url or p_env:
+        sources["base_url"] = "profile"
+        base_url = resolve_base_url(p_env, p_url)
+    else:
+        base_url = resolve_base_url(None, None)  # raises a ConfigError with guidance
+    entity_ids = _pick("entity_ids", options.entity_ids, env.get("ZUORA_ENTITY_IDS"),
+                       getattr(profile, "entity_ids", None), sources, "ZUORA_ENTITY_IDS")
+    org_ids = _pick("org_ids", options.org_ids, env.get("ZUORA_ORG_IDS"),
+                    getattr(profile, "org_ids", None), sources, "ZUORA_ORG_IDS")
+    client_id = _pick("client_id", None, env.get("ZUORA_CLIENT_ID"),
+                      getattr(profile, "client_id", None), sources, "ZUORA_CLIENT_ID")
+    auth: AuthProvider
+    if env.get("ZUORA_BEARER_TOKEN"):
+        auth, auth_source = StaticToken(Secret(env["ZUORA_BEARER_TOKEN"])), "environment (ZUORA_BEARER_TOKEN)"
+    elif env.get("ZUORA_CLIENT_SECRET"):
+        if not client_id:
+            raise ConfigError("ZUORA_CLIENT_SECRET is set but no client ID: set ZUORA_CLIENT_ID too.")
+        auth = OAuthClientCredentials(str(client_id), Secret(env["ZUORA_CLIENT_SECRET"]))
+        auth_source = "environment (ZUORA_CLIENT_SECRET)"
+    else:
+        secret = secret_lookup(base_url, str(client_id)) if (client_id and secret_lookup) else None
+        if secret is not None:
+            auth, auth_source = OAuthClientCredentials(str(client_id), secret), "keyring"
+        elif prompt_token is not None:
+            auth, auth_source = StaticToken(prompt_token()), "prompt"
+        else:
+            hint = (f" No secret for client ID {client_id} was found in the keyring: run `zwr auth login`."
+                    if client_id else "")
+            raise ConfigError(
+                "No Zuora credentials: set ZUORA_BEARER_TOKEN, or ZUORA_CLIENT_ID and ZUORA_CLIENT_SECRET, "
+                "or store a secret with `zwr auth login`, or pass --ask-token for a masked prompt." + hint)
+    known = environment_for(base_url)
+    production = bool(getattr(profile, "production", False)) or bool(known and known.production)
+    label = getattr(profile, "label", None) or (known.label if known else base_url)
+    return Connection(base_url=base_url, auth=auth, auth_source=auth_source, entity_ids=entity_ids,  # type: ignore[arg-type]
+                      org_ids=org_ids, track_id=options.track_id, timeout=options.timeout,  # type: ignore[arg-type]
+                      profile=getattr(profile, "name", None), production=production, label=str(label),
+                      sources=sources)
