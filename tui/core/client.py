@@ -16,6 +16,8 @@ import json
 import logging
 import math
 import random
+import socket
+import ssl
 import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
@@ -100,7 +102,18 @@ class _Raw:
 
 def _describe_transport_error(exc: Exception, base_url: str) -> E.ZwrError:
     host = urlsplit(base_url).hostname or base_url
-    text = str(exc).lower()
+    chain: list[BaseException] = []
+    cursor: BaseException | None = exc
+    while cursor is not None and len(chain) < 10:
+        chain.append(cursor)
+        cursor = cursor.__cause__ or cursor.__context__
+    text = " ".join(f"{type(e).__name__} {e}" for e in chain).lower()
+    if any(isinstance(e, ConnectionRefusedError) for e in chain):
+        text += " refused"
+    if any(isinstance(e, socket.gaierror) for e in chain):
+        text += " name resolution"
+    if any(isinstance(e, ssl.SSLError) for e in chain):
+        text += " certificate"
     if isinstance(exc, httpx.TimeoutException):
         kind = "connecting to" if isinstance(exc, httpx.ConnectTimeout) else "waiting for an answer from"
         return E.Timeout(f"Timed out {kind} {host}.")

@@ -1,0 +1,136 @@
+"""The headless commands as a user runs them: a subprocess against the simulator."""
+
+import json
+
+import pytest
+
+from tests.conftest import cli_env, run_zwr
+from tui.sim import RunSpec, Scenario, Simulator
+
+
+def test_get_summary(sim):
+    out = run_zwr("get", "19066", env=cli_env(sim))
+    assert out.returncode == 0, out.stderr
+    assert "✖ Finished" in out.stdout and "3 task errors" in out.stdout and "12 total" in out.stdout
+    assert "Zuora-Request-Id" in out.stdout
+
+
+def test_get_json_is_the_run_object(sim):
+    out = run_zwr("get", "19063", "--json", env=cli_env(sim))
+    assert json.loads(out.stdout)["name"] == "WF-19027-00000032"
+
+
+def test_get_several_json_array_with_error_entries(sim):
+    out = run_zwr("get", "19063,19064 424242", "--json", env=cli_env(sim))
+    docs = json.loads(out.stdout)
+    assert [d.get("id") for d in docs] == [19063, 19064, 424242]
+    assert docs[2]["error"]["kind"] == "not_found" and out.returncode == 6
+
+
+def test_bad_ids_never_reach_the_server(sim):
+    for bad in ("19063/../../oauth/token", "WF-19027-00000032", "19063?x", "%2e%2e"):
+        out = run_zwr("get", bad, env=cli_env(sim))
+        assert out.returncode == 2 and out.stderr.startswith("error:")
+    assert sim.requests == []
+
+
+def test_pasted_url(sim):
+    out = run_zwr("get", f"{sim.base_url}/workflows/workflow_runs/19063", env=cli_env(sim))
+    assert out.returncode == 0 and "Run 19063" in out.stdout
+
+
+@pytest.mark.parametrize("fault, code", [
+    (dict(kind="status", status=403), 5), (dict(kind="status", status=500), 8),
+    (dict(kind="truncate"), 11), (dict(kind="html", status=200), 11),
+])
+def test_exit_codes(sim, fault, code):
+    kind = fault.pop("kind")
+    sim.add_fault(kind, **fault)
+    out = run_zwr("get", "19063", env=cli_env(sim))
+    assert out.returncode == code, out.stderr
+
+
+def test_exit_code_auth_and_config(sim):
+    assert run_zwr("get", "19063", env=cli_env(sim, ZUORA_BEARER_TOKEN="bad")).returncode == 4
+    out = run_zwr("get", "19063", env=cli_env())
+    assert out.returncode == 3 and "No Zuora base URL" in out.stderr
+
+
+def test_exit_code_network_refused():
+    out = run_zwr("get", "19063", "--timeout", "2", env=cli_env(ZUORA_BASE_URL="http://127.0.0.1:9", ZUORA_BEARER_TOKEN="x"))
+    assert out.returncode == 10 and "refused" in out.stderr
+
+
+def test_hostile_name_printed_literally(sim):
+    sim.add_fault("fields", fields={"name": "evil\x1b]52;c;ZXZpbA==\x07\x1b[31mred[/]"})
+    out = run_zwr("get", "19063", env=cli_env(sim))
+    assert "\x1b" not in out.stdout and "\x07" not in out.stdout
+    assert "␛]52;c;ZXZpbA==" in out.stdout
+
+
+def test_oauth_from_environment(sim):
+    env = cli_env(sim, ZUORA_CLIENT_ID=sim.client_id, ZUORA_CLIENT_SECRET=sim.client_secret)
+    del env["ZUORA_BEARER_TOKEN"]
+    out = run_zwr("get", "19063", env=env)
+    assert out.returncode == 0 and len(sim.requests_to("/oauth/token")) == 1
+
+
+def test_watch_until_finished_exit_status_ok():
+    scenario = Scenario([RunSpec(500, "WF-1-1", 10, created_ago=0, queued_for=1.5, duration=1.5)])
+    with Simulator(scenario) as sim:
+        out = run_zwr("watch", "500", "--interval", "0.2", "--exit-status", env=cli_env(sim))
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert any("Queued" in l for l in lines) and any("Processing" in l for l in lines)
+    assert "✔ Finished" in out.stdout
+
+
+def test_watch_exit_status_failed_run(sim):
+    out = run_zwr("watch", "19066", "--exit-status", env=cli_env(sim))
+    assert out.returncode == 1 and "3 task errors" in out.stdout
+
+
+def test_watch_fail_fast_on_first_error():
+    with Simulator(speed=20) as sim:
+        out = run_zwr("watch", "19071", "--interval", "0.2", "--fail-fast", env=cli_env(sim))
+    assert out.returncode == 1 and "Processing" in out.stdout
+
+
+def test_watch_stopped_run_exit_status():
+    with Simulator(speed=20) as sim:
+        out = run_zwr("watch", "19067", "--interval", "0.2", "--exit-status", env=cli_env(sim))
+    assert out.returncode == 1 and "Stopped" in out.stdout
+
+
+def test_watch_max_wait(sim):
+    out = run_zwr("watch", "19064", "--interval", "0.2", "--max-wait", "1", env=cli_env(sim))
+    assert out.returncode == 12 and "still Queued" in out.stderr
+
+
+def test_watch_survives_transient_errors(sim):
+    sim.add_fault("status", status=500, times=2, path="workflow_runs")
+    out = run_zwr("watch", "19063", "--interval", "0.1", env=cli_env(sim))
+    assert out.returncode == 0 and out.stderr.count("warning:") == 2
+
+
+def test_watch_not_found_exits_6(sim):
+    assert run_zwr("watch", "999", env=cli_env(sim)).returncode == 6
+
+
+def test_tasks_errors(sim):
+    out = run_zwr("tasks", "19073", "--errors", env=cli_env(sim))
+    assert out.returncode == 0 and "250 tasks in 3 page(s), 3 in Error" in out.stdout
+    assert out.stdout.count("WorkflowError::Callout") == 3 and "database timeout" in out.stdout
+
+
+def test_no_secret_on_argv():
+    from tui.cli.main import build_command_parser
+
+    for command in ("get", "watch", "tasks", "ui"):
+        options = {a for action in build_command_parser(command)._actions for a in action.option_strings}
+        assert not any("secret" in o or o in ("--token", "--bearer-token", "--password") for o in options)
+
+
+def test_python_m_tui_and_version():
+    out = run_zwr("--version", env=cli_env())
+    assert out.returncode == 0 and out.stdout.startswith("zwr ")

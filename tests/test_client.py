@@ -1,0 +1,358 @@
+"""The client against the simulator over real HTTP on 127.0.0.1."""
+
+import asyncio
+import email.utils
+import socket
+import time
+
+import pytest
+
+from tui.core import errors as E
+from tui.core.auth import OAuthClientCredentials, StaticToken
+from tui.core.client import ClientSettings, ZuoraClient
+from tui.core.model import RunStatus
+from tui.sim import Simulator
+from tui.sim.scenario import REFERENCE_SAMPLE
+
+
+class Sleeps:
+    """Records retry sleeps instead of waiting (keeps the suite fast, asserts the delays)."""
+
+    def __init__(self):
+        self.calls = []
+
+    async def __call__(self, seconds):
+        self.calls.append(seconds)
+
+
+def make(sim, auth=None, sleep=None, **settings):
+    return ZuoraClient(ClientSettings(sim.base_url, **settings), auth or StaticToken(sim.demo_token),
+                       sleep=sleep or Sleeps())
+
+
+EXPECTED = {19063: "Finished", 19064: "Queued", 19066: "Finished", 19068: "Stopped", 19069: "Finished",
+            19070: "Processing", 19072: "Processing", 19073: "Finished", 19074: "Finished"}
+
+
+async def test_every_demo_status(sim):
+    async with make(sim) as client:
+        for run_id, status in EXPECTED.items():
+            result = await client.get_run(run_id)
+            assert result.run.status.value == status
+            assert result.run.id == run_id
+            assert result.meta.request_id and len(result.meta.request_id) == 36
+
+
+async def test_reference_sample_round_trip(sim):
+    async with make(sim) as client:
+        result = await client.get_run(19063)
+    assert dict(result.run.raw) == REFERENCE_SAMPLE
+
+
+async def test_stopping_status_and_progress_over_time():
+    with Simulator(speed=30) as sim:
+        async with make(sim) as client:
+            seen = set()
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                seen.add((await client.get_run(19067)).run.status)
+                if RunStatus.STOPPED in seen:
+                    break
+                await asyncio.sleep(0.05)
+    assert {RunStatus.STOPPING, RunStatus.STOPPED} <= seen
+
+
+async def test_headers_sent_and_track_id_echoed(sim):
+    async with make(sim, entity_ids="e1, e2", org_ids="o1,o2", track_id="ticket-42") as client:
+        result = await client.get_run(19063)
+    record = sim.requests_to("/workflow_runs/19063")[-1]
+    assert record.entity_ids == "e1,e2" and record.org_ids == "o1,o2"
+    assert record.track_id == "ticket-42" and result.meta.track_id == "ticket-42"
+    assert "gzip" in record.accept_encoding
+
+
+async def test_generated_track_ids_are_unique_and_valid(sim):
+    async with make(sim) as client:
+        await client.get_run(19063)
+        await client.get_run(19063)
+    ids = [r.track_id for r in sim.requests]
+    assert len(set(ids)) == 2 and all(len(i) <= 64 and not set(i) & set(":;\"'") for i in ids)
+
+
+@pytest.mark.parametrize("bad", ["a:b", "x" * 65, "semi;colon", "quote'", "sp ace", "é"])
+def test_track_id_validation(bad):
+    with pytest.raises(E.BadInput):
+        ClientSettings("http://127.0.0.1:1", track_id=bad)
+
+
+@pytest.mark.parametrize("url", ["http://rest.zuora.com", "ftp://x", "https://u:p@rest.zuora.com",
+                                 "https://rest.zuora.com?x=1", "rest.zuora.com"])
+def test_base_url_validation(url):
+    with pytest.raises(E.ConfigError):
+        ClientSettings(url)
+
+
+async def test_gzip_response_decoded(sim):
+    async with make(sim) as client:
+        tasks = await client.get_tasks(19073)
+    assert len(tasks.tasks) == 250  # pages are > 1000 bytes, so the simulator gzipped them
+
+
+# ---------------------------------------------------------------------------- error classes
+
+async def test_404_mentions_retention(sim):
+    async with make(sim) as client:
+        with pytest.raises(E.NotFound) as info:
+            await client.get_run(424242)
+    assert "30 days" in info.value.message and info.value.request_id
+    assert "not found" in info.value.zuora_text and info.value.exit_code == 6
+
+
+async def test_401_static_token(sim):
+    async with make(sim, auth=StaticToken("wrong")) as client:
+        with pytest.raises(E.AuthError) as info:
+            await client.get_run(19063)
+    assert info.value.status == 401 and "Authentication error" in info.value.describe()
+
+
+async def test_403_names_the_permission(sim):
+    sim.add_fault("status", path="workflow_runs", status=403)
+    async with make(sim) as client:
+        with pytest.raises(E.PermissionDenied, match="Workflow View Access"):
+            await client.get_run(19063)
+
+
+async def test_429_retry_after_honoured_then_success(sim):
+    sim.add_fault("status", status=429, headers={"Retry-After": "3"}, times=2)
+    sleeps = Sleeps()
+    async with make(sim, sleep=sleeps) as client:
+        result = await client.get_run(19063)
+    assert result.run.id == 19063 and sleeps.calls == [3.0, 3.0] and result.meta.attempts == 3
+
+
+async def test_503_retry_after_http_date(sim):
+    when = email.utils.formatdate(time.time() + 5, usegmt=True)
+    sim.add_fault("status", status=503, headers={"Retry-After": when}, times=1)
+    sleeps = Sleeps()
+    async with make(sim, sleep=sleeps) as client:
+        await client.get_run(19063)
+    assert len(sleeps.calls) == 1 and 3 <= sleeps.calls[0] <= 5.5
+
+
+async def test_429_gives_up_within_bound(sim):
+    sim.add_fault("status", status=429)
+    sleeps = Sleeps()
+    async with make(sim, sleep=sleeps, max_attempts=4) as client:
+        with pytest.raises(E.RateLimited) as info:
+            await client.get_run(19063)
+    assert len(sim.requests) == 4 and len(sleeps.calls) == 3 and "Gave up after 4 attempts" in info.value.message
+    assert all(0 <= s <= 8 for s in sleeps.calls)  # full jitter within the cap
+
+
+async def test_retry_after_beyond_budget_is_reported_not_slept(sim):
+    sim.add_fault("status", status=429, headers={"Retry-After": "600"})
+    sleeps = Sleeps()
+    async with make(sim, sleep=sleeps) as client:
+        with pytest.raises(E.RateLimited) as info:
+            await client.get_run(19063)
+    assert sleeps.calls == [] and info.value.retry_after == 600
+
+
+async def test_500_not_retried(sim):
+    sim.add_fault("status", status=500)
+    async with make(sim) as client:
+        with pytest.raises(E.ServerError) as info:
+            await client.get_run(19063)
+    assert len(sim.requests) == 1 and "Injected HTTP 500" in info.value.zuora_text
+
+
+async def test_502_html_page_retried_then_reported(sim):
+    sim.add_fault("html", status=502)
+    async with make(sim, max_attempts=2) as client:
+        with pytest.raises(E.ServerError) as info:
+            await client.get_run(19063)
+    assert "Bad Gateway" in info.value.zuora_text and len(sim.requests) == 2
+
+
+async def test_504_then_success(sim):
+    sim.add_fault("status", status=504, times=1)
+    async with make(sim) as client:
+        assert (await client.get_run(19063)).meta.attempts == 2
+
+
+async def test_read_timeout(sim):
+    sim.add_fault("hang", delay=1.0)
+    async with make(sim, read_timeout=0.2, max_attempts=2) as client:
+        with pytest.raises(E.Timeout):
+            await client.get_run(19063)
+
+
+async def test_connection_refused():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    async with ZuoraClient(ClientSettings(f"http://127.0.0.1:{port}"), StaticToken("t"), sleep=Sleeps()) as client:
+        with pytest.raises(E.NetworkError, match="refused"):
+            await client.get_run(19063)
+
+
+async def test_connection_reset_mid_body(sim):
+    sim.add_fault("reset", mid_body=True)
+    async with make(sim, max_attempts=2) as client:
+        with pytest.raises(E.NetworkError):
+            await client.get_run(19063)
+
+
+async def test_truncated_json(sim):
+    sim.add_fault("truncate")
+    async with make(sim) as client:
+        with pytest.raises(E.BadResponse, match="not valid JSON"):
+            await client.get_run(19063)
+
+
+async def test_html_with_200(sim):
+    sim.add_fault("html", status=200)
+    async with make(sim) as client:
+        with pytest.raises(E.BadResponse, match="HTML page"):
+            await client.get_run(19063)
+
+
+@pytest.mark.parametrize("body", [[1, 2], None, "a string"])
+async def test_wrong_json_shape(sim, body):
+    import json
+    sim.add_fault("body", body=json.dumps(body).encode())
+    async with make(sim) as client:
+        with pytest.raises(E.BadResponse, match="not a run object"):
+            await client.get_run(19063)
+
+
+async def test_oversized_body_capped(sim):
+    sim.add_fault("oversize", size=3_000_000)
+    async with make(sim, max_body_bytes=1_000_000) as client:
+        with pytest.raises(E.BadResponse, match="larger than"):
+            await client.get_run(19063)
+
+
+async def test_large_but_allowed_body_with_huge_name(sim):
+    sim.add_fault("oversize", size=1_000_000)
+    async with make(sim) as client:
+        result = await client.get_run(19063)
+    assert len(result.run.name) == 1_000_000
+
+
+async def test_wrong_field_types_become_anomalies(sim):
+    sim.add_fault("fields", fields={"status": "Exploded", "tasks": {"total": -1, "error": "many"}, "createdAt": 5})
+    async with make(sim) as client:
+        run = (await client.get_run(19063)).run
+    assert run.status is RunStatus.UNKNOWN and run.status_raw == "Exploded" and len(run.anomalies) >= 3
+
+
+async def test_redirect_not_followed_and_token_stays_home(sim):
+    with Simulator() as other:
+        sim.add_fault("redirect", location=f"{other.base_url}/workflows/workflow_runs/19063")
+        async with make(sim) as client:
+            with pytest.raises(E.BadResponse, match="redirect"):
+                await client.get_run(19063)
+        assert other.requests == []
+
+
+# ---------------------------------------------------------------------------- auth
+
+async def test_oauth_token_obtained_and_reused(sim):
+    auth = OAuthClientCredentials(sim.client_id, sim.client_secret)
+    async with make(sim, auth=auth) as client:
+        await client.get_run(19063)
+        await client.get_run(19064)
+    assert auth.issued == 1 and len(sim.requests_to("/oauth/token")) == 1
+
+
+async def test_oauth_bad_secret(sim):
+    auth = OAuthClientCredentials(sim.client_id, "nope")
+    async with make(sim, auth=auth) as client:
+        with pytest.raises(E.AuthError, match="client ID or secret"):
+            await client.get_run(19063)
+
+
+async def test_token_renewed_once_on_401_and_request_retried(sim):
+    auth = OAuthClientCredentials(sim.client_id, sim.client_secret)
+    async with make(sim, auth=auth) as client:
+        await client.get_run(19063)
+        sim.expire_tokens()
+        result = await client.get_run(19063)
+    assert result.run.id == 19063 and auth.issued == 2
+    assert [r.status for r in sim.requests_to("/workflow_runs/")] == [200, 401, 200]
+
+
+async def test_token_renewed_before_expiry_without_a_401():
+    with Simulator(token_ttl=2) as sim:
+        auth = OAuthClientCredentials(sim.client_id, sim.client_secret)
+        async with make(sim, auth=auth) as client:
+            await client.get_run(19063)
+            await asyncio.sleep(1.9)  # ttl 2s, margin 10% -> renewed after 1.8s
+            await client.get_run(19063)
+        assert auth.issued == 2 and all(r.status == 200 for r in sim.requests)
+
+
+async def test_persistent_401_after_renewal_is_an_auth_error(sim):
+    sim.add_fault("status", status=401, path="workflow_runs")
+    auth = OAuthClientCredentials(sim.client_id, sim.client_secret)
+    async with make(sim, auth=auth) as client:
+        with pytest.raises(E.AuthError):
+            await client.get_run(19063)
+    assert auth.issued == 2 and len(sim.requests_to("/workflow_runs/")) == 2
+
+
+# ---------------------------------------------------------------------------- tasks and pagination
+
+async def test_all_task_pages_sequential_and_concurrent(sim):
+    async with make(sim) as client:
+        sequential = await client.get_tasks(19073)
+        concurrent = await client.get_tasks(19073, expected_total=250)
+    assert [t.id for t in sequential.tasks] == [t.id for t in concurrent.tasks]
+    assert len(sequential.tasks) == 250 and sequential.pages == 3
+    errors = [t for t in sequential.tasks if t.status.value == "Error"]
+    assert len(errors) == 3 and errors[0].error_class == "WorkflowError::Callout" and "HTTP 500" in errors[0].error
+    pages = [r.query["page_length"] for r in sim.requests_to("/workflows/tasks")]
+    assert all(p == ["100"] for p in pages)
+
+
+async def test_foreign_next_page_is_not_followed(sim):
+    with Simulator() as other:
+        sim.add_fault("next_page", location=other.base_url)
+        async with make(sim) as client:
+            tasks = await client.get_tasks(19073)
+        assert len(tasks.tasks) == 250
+        assert other.requests == []  # the token never reached the other host
+        assert [r.query["page"] for r in sim.requests_to("/workflows/tasks")] == [["1"], ["2"], ["3"]]
+
+
+async def test_huge_run_ten_thousand_tasks(sim):
+    async with make(sim, page_concurrency=8) as client:
+        run = (await client.get_run(19070)).run
+        tasks = await client.get_tasks(19070, expected_total=run.tasks.total)
+    assert len(tasks.tasks) == 12000 and tasks.pages == 120
+
+
+# ---------------------------------------------------------------------------- limits
+
+async def test_concurrency_is_bounded():
+    with Simulator(latency=0.03) as sim:
+        async with make(sim, concurrency=4) as client:
+            await asyncio.gather(*(client.get_run(19063) for _ in range(40)))
+        assert sim.max_in_flight <= 4 and client.max_in_flight <= 4 and len(sim.requests) == 40
+
+
+async def test_rate_limit_headers_exposed():
+    with Simulator(rate_limit=(100, 60)) as sim:
+        async with make(sim) as client:
+            result = await client.get_run(19063)
+            await client.get_run(19063)
+        assert result.meta.rate_limit.remaining == 99 and client.rate_limit.remaining == 98
+
+
+async def test_non_int_ids_rejected_before_any_request(sim):
+    async with make(sim) as client:
+        for bad in ("19063/../x", -1, 0, True):
+            with pytest.raises(E.BadInput):
+                await client.get_run(bad)
+    assert sim.requests == []
