@@ -1,0 +1,256 @@
+"""Keep a set of runs fresh: one asyncio task per run, the next poll scheduled only when the
+previous one has finished (no overlapping requests for a run, no stampede across runs).
+
+Cadence per run:
+- active, queued, stopping: every ``interval`` (with ±10% jitter so runs spread out);
+- settling (Finished with pending tasks): every ``max(interval, settling_interval)``;
+- done (Finished with nothing pending, or Stopped): polling stops; ``refresh`` fetches again;
+- after a retryable error: backoff doubling from ``interval`` up to ``max_backoff``, or
+  Zuora's ``Retry-After``; after a permanent error (401/403/404/bad input): stop, keep the
+  last good data, mark it stale;
+- unfocused terminal: intervals x ``unfocused_factor``;
+- when ``RateLimit-Remaining`` falls under 10% of the limit, intervals stretch so the
+  remaining budget lasts until the window resets.
+
+Updates are delivered to ``on_update`` (called in the event loop) only when something a
+person can see changed: the run data, the error, or the polling state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from tui.core.client import ResponseMeta, TaskList, ZuoraClient
+from tui.core.errors import ZwrError
+from tui.core.model import Phase, Run
+from tui.poll.progress import History, Sample
+
+FRUGAL_THRESHOLD = 0.10
+
+
+@dataclass(frozen=True)
+class RunUpdate:
+    run_id: int
+    run: Run | None  # the last good data (kept through errors)
+    meta: ResponseMeta | None
+    error: ZwrError | None  # the latest poll's error, None if it succeeded
+    polling: bool  # whether another poll is scheduled
+    next_poll_in: float | None  # seconds, when polling
+    fetched_at: float | None  # wall clock of the last good fetch
+    transitions: tuple[str, ...] = ()  # finished | stopped | stopping | first_error | failed
+    history: tuple[int, ...] = ()
+    rate: float | None = None
+    eta: float | None = None
+
+    @property
+    def stale(self) -> bool:
+        return self.error is not None and self.run is not None
+
+
+@dataclass
+class _Watch:
+    run_id: int
+    task: asyncio.Task | None = None
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    run: Run | None = None
+    meta: ResponseMeta | None = None
+    error: ZwrError | None = None
+    failures: int = 0
+    fetched_at: float | None = None
+    history: History = field(default_factory=History)
+    polls: int = 0
+    in_flight: bool = False
+    last_key: object = None
+
+
+def transitions(before: Run | None, after: Run) -> tuple[str, ...]:
+    """State changes worth telling a person about, even if the run is not on screen."""
+    if before is None:
+        return ()
+    found: list[str] = []
+    if before.tasks.error == 0 and after.tasks.error > 0:
+        found.append("first_error")
+    if before.status != after.status:
+        if after.status.value == "Finished":
+            found.append("failed" if after.tasks.error else "finished")
+        elif after.status.value == "Stopped":
+            found.append("stopped")
+        elif after.status.value == "Stopping":
+            found.append("stopping")
+    return tuple(found)
+
+
+class PollEngine:
+    def __init__(self, client: ZuoraClient, on_update: Callable[[RunUpdate], None], *,
+                 interval: float = 5.0, settling_interval: float = 30.0, max_backoff: float = 300.0,
+                 unfocused_factor: float = 3.0, rng: random.Random | None = None,
+                 wallclock: Callable[[], float] = time.time) -> None:
+        self.client = client
+        self.on_update = on_update
+        self.interval = interval
+        self.settling_interval = settling_interval
+        self.max_backoff = max_backoff
+        self.unfocused_factor = unfocused_factor
+        self.focused = True
+        self._rng = rng or random.Random()
+        self._watches: dict[int, _Watch] = {}
+        self._running = asyncio.Event()
+        self._running.set()
+        self.polls = 0
+        self.wallclock = wallclock
+        self.frugal = False  # true while stretching intervals to save the rate-limit budget
+
+    # ------------------------------------------------------------------ control
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    def set_interval(self, seconds: float) -> None:
+        self.interval = max(0.5, float(seconds))
+        for watch in self._watches.values():
+            watch.wake.set()  # reschedule with the new interval
+
+    def set_focus(self, focused: bool) -> None:
+        self.focused = focused
+        if focused:
+            for watch in self._watches.values():
+                watch.wake.set()
+
+    def watched(self) -> list[int]:
+        return list(self._watches)
+
+    def snapshot(self, run_id: int) -> RunUpdate | None:
+        watch = self._watches.get(run_id)
+        return self._update(watch, (), polling=bool(watch.task and not watch.task.done()), delay=None) if watch else None
+
+    def watch(self, run_id: int) -> None:
+        """Start watching (idempotent). Must be called from within the event loop."""
+        watch = self._watches.get(run_id)
+        if watch is None:
+            watch = self._watches[run_id] = _Watch(run_id)
+        if watch.task is None or watch.task.done():
+            watch.task = asyncio.get_running_loop().create_task(self._loop(watch), name=f"zwr-poll-{run_id}")
+
+    def unwatch(self, run_id: int) -> None:
+        watch = self._watches.pop(run_id, None)
+        if watch and watch.task:
+            watch.task.cancel()
+
+    def refresh(self, run_id: int | None = None) -> None:
+        """Poll now (one run, or all): restarts finished loops, wakes sleeping ones."""
+        targets = [run_id] if run_id is not None else list(self._watches)
+        for rid in targets:
+            watch = self._watches.get(rid)
+            if watch is None:
+                continue
+            watch.failures = 0
+            if watch.task is None or watch.task.done():
+                self.watch(rid)
+            else:
+                watch.wake.set()
+
+    async def aclose(self) -> None:
+        tasks = [w.task for w in self._watches.values() if w.task]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._watches.clear()
+
+    async def load_tasks(self, run_id: int, expected_total: int | None = None,
+                         on_page: Callable[[int, int], None] | None = None) -> TaskList:
+        return await self.client.get_tasks(run_id, expected_total=expected_total, on_page=on_page)
+
+    # ------------------------------------------------------------------ the loop
+
+    def _delay_after_success(self, run: Run) -> float | None:
+        phase = run.phase
+        if phase is Phase.DONE:
+            return None
+        base = self.interval
+        if phase is Phase.SETTLING:
+            base = max(self.interval, self.settling_interval)
+        elif phase is Phase.UNKNOWN:
+            base = max(self.interval, 30.0)
+        return base
+
+    def _stretch(self, delay: float) -> float:
+        delay *= 1 + self._rng.uniform(-0.1, 0.1)
+        if not self.focused:
+            delay *= self.unfocused_factor
+        limit = self.client.rate_limit
+        if limit is not None and limit.fraction_left is not None and limit.fraction_left < FRUGAL_THRESHOLD:
+            self.frugal = True
+            active = max(1, sum(1 for w in self._watches.values() if w.task and not w.task.done()))
+            reset = limit.reset if limit.reset is not None else 60.0
+            remaining = max(1, (limit.remaining or 0))
+            # spread what is left of the budget over the window, across all active runs
+            delay = max(delay, reset * active / remaining, reset if limit.remaining == 0 else 0.0)
+        else:
+            self.frugal = False
+        return delay
+
+    async def _sleep(self, watch: _Watch, delay: float) -> None:
+        watch.wake.clear()
+        try:
+            await asyncio.wait_for(watch.wake.wait(), timeout=delay)
+        except asyncio.TimeoutError:
+            pass
+
+    async def _loop(self, watch: _Watch) -> None:
+        while True:
+            await self._running.wait()
+            watch.in_flight = True
+            try:
+                result = await self.client.get_run(watch.run_id)
+            except ZwrError as exc:
+                watch.in_flight = False
+                watch.error = exc
+                watch.failures += 1
+                if not exc.retryable:
+                    self._emit(watch, (), polling=False, delay=None)
+                    return
+                if exc.retry_after is not None:
+                    delay = max(exc.retry_after, self.interval)
+                else:
+                    delay = min(self.max_backoff, self.interval * (2 ** watch.failures))
+                delay = self._stretch(delay)
+                self._emit(watch, (), polling=True, delay=delay)
+                await self._sleep(watch, delay)
+                continue
+            watch.in_flight = False
+            watch.polls += 1
+            self.polls += 1
+            before = watch.run
+            run = result.run
+            watch.run, watch.meta, watch.error, watch.failures = run, result.meta, None, 0
+            watch.fetched_at = self.wallclock()
+            watch.history.add(Sample(time.monotonic(), run.tasks.done, run.tasks.error, run.tasks.effective_total))
+            delay = self._delay_after_success(run)
+            if delay is None:
+                self._emit(watch, transitions(before, run), polling=False, delay=None)
+                return
+            delay = self._stretch(delay)
+            self._emit(watch, transitions(before, run), polling=True, delay=delay)
+            await self._sleep(watch, delay)
+
+    def _update(self, watch: _Watch, found: tuple[str, ...], *, polling: bool, delay: float | None) -> RunUpdate:
+        return RunUpdate(watch.run_id, watch.run, watch.meta, watch.error, polling, delay, watch.fetched_at,
+                         found, tuple(watch.history.series()), watch.history.rate(), watch.history.eta())
+
+    def _emit(self, watch: _Watch, found: tuple[str, ...], *, polling: bool, delay: float | None) -> None:
+        key = (watch.run, watch.error and (watch.error.kind, watch.error.message), polling)
+        if key == watch.last_key and not found:
+            return  # nothing visible changed: no re-render
+        watch.last_key = key
+        self.on_update(self._update(watch, found, polling=polling, delay=delay))

@@ -1,0 +1,1 @@
+"""The Textual UI: screens and widgets on top of the headless core. The only layer that imports Textual."""

@@ -1,0 +1,180 @@
+"""Small modal screens: run-ID entry, bookmark label, raw JSON, task detail, help."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from rich.syntax import Syntax
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+from tui.core.errors import BadInput
+from tui.core.model import Task
+from tui.core.present import fmt_duration, fmt_utc
+from tui.core.runid import parse_run_ids
+from tui.ui.safe import literal
+
+_UNSAFE = re.compile(r"[\u0080-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def json_text(raw: Any, *, for_clipboard: bool = False) -> str:
+    """Pretty JSON; control characters always escaped (json does C0, we do C1 and bidi)."""
+    text = json.dumps(raw, indent=2, ensure_ascii=for_clipboard, default=str)
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
+class RunIdEntry(ModalScreen[list[int] | None]):
+    """Type or paste one or more run IDs; invalid input is explained inline and never sent."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text("Watch runs", style="bold"))
+            yield Static(Text("Run IDs separated by spaces or commas, or paste a URL/text containing them.",
+                              style="dim"))
+            yield Input(placeholder="e.g. 19063 19064", id="entry-input")
+            yield Static("", id="entry-message")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        message = self.query_one("#entry-message", Static)
+        if not event.value.strip():
+            message.update("")
+            return
+        try:
+            ids = parse_run_ids(event.value)
+        except BadInput as exc:
+            message.update(literal(exc.message, 300, "red"))
+        else:
+            message.update(Text(f"✔ {len(ids)} run ID{'s' if len(ids) != 1 else ''}: "
+                                + ", ".join(map(str, ids[:8])) + (" …" if len(ids) > 8 else ""), style="green"))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        try:
+            ids = parse_run_ids(event.value)
+        except BadInput as exc:
+            self.query_one("#entry-message", Static).update(literal(exc.message, 300, "red"))
+            return
+        self.dismiss(ids)
+
+
+class LabelEntry(ModalScreen[str | None]):
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, run_id: int, current: str = "") -> None:
+        super().__init__()
+        self.run_id, self.current = run_id, current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text(f"Bookmark label for run {self.run_id}", style="bold"))
+            yield Input(value=self.current, placeholder="e.g. nightly invoice sync", id="label-input")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip()[:200])
+
+
+class RawJson(ModalScreen[None]):
+    """The object as Zuora sent it, highlighted; c copies it."""
+
+    BINDINGS = [Binding("escape,q", "dismiss(None)", "Close"), Binding("c", "copy", "Copy JSON")]
+
+    def __init__(self, title: str, raw: Any) -> None:
+        super().__init__()
+        self.title_text, self.raw = title, raw
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Static(literal(self.title_text, 100, "bold"))
+            with VerticalScroll():
+                yield Static(Syntax(json_text(self.raw), "json", theme="ansi_dark", word_wrap=True), id="raw-json")
+            yield Static(Text("c copy · esc close", style="dim"))
+
+    def action_copy(self) -> None:
+        self.app.copy_to_clipboard(json_text(self.raw, for_clipboard=True))
+        self.app.notify("Copied the JSON to the clipboard (OSC 52).", markup=False)
+
+
+class TaskDetail(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q", "dismiss(None)", "Close"), Binding("j", "raw", "Raw JSON"),
+                Binding("c", "copy", "Copy error")]
+
+    def __init__(self, task: Task) -> None:
+        super().__init__()
+        self.task_ = task
+
+    def compose(self) -> ComposeResult:
+        t = self.task_
+        rows = [Text.assemble(("Task ", "bold"), (str(t.id), "bold"), "  ", literal(t.name or "", 100, "bold")),
+                Text.assemble(("Status   ", "bold"), literal(t.status_label, 40)),
+                Text.assemble(("Action   ", "bold"), literal(t.action_type or "—", 60)),
+                Text.assemble(("Started  ", "bold"), fmt_utc(t.start_time), ("   Ended ", "bold"), fmt_utc(t.end_time),
+                              ("   Took ", "bold"), fmt_duration(t.duration)),
+                Text.assemble(("Object   ", "bold"), literal(f"{t.object or '—'} {t.object_id or ''}", 100))]
+        if t.tags:
+            rows.append(Text.assemble(("Tags     ", "bold"), literal(", ".join(t.tags), 200)))
+        with Vertical(classes="dialog wide"):
+            for row in rows:
+                yield Static(row)
+            with VerticalScroll():
+                if t.error or t.error_class:
+                    yield Static(Text.assemble(("Error class  ", "bold red"), literal(t.error_class or "—", 100, "red")))
+                    yield Static(literal(t.error or "", 5000, "red", keep_newlines=True), classes="task-error")
+                if t.error_details:
+                    yield Static(Text("Error details", style="bold"))
+                    yield Static(literal(t.error_details, 100_000, "", keep_newlines=True), classes="task-error-details")
+                if not (t.error or t.error_class or t.error_details):
+                    yield Static(Text("No error recorded for this task.", style="dim"))
+            yield Static(Text("j raw JSON · c copy error · esc close", style="dim"))
+
+    def action_raw(self) -> None:
+        self.app.push_screen(RawJson(f"Task {self.task_.id}", dict(self.task_.raw)))
+
+    def action_copy(self) -> None:
+        t = self.task_
+        self.app.copy_to_clipboard("\n".join(x for x in (t.error_class, t.error, t.error_details) if x))
+        self.app.notify("Copied the task's error to the clipboard (OSC 52).", markup=False)
+
+
+HELP = """\
+Watchlist and run detail
+  a          add run IDs (type or paste; several at once)
+  ↑/↓        select a run            enter / t   tasks of the run
+  j          raw JSON of the run     /           filter the watchlist
+  s          cycle sort (added, status, errors, elapsed, id)
+  b          bookmark / unbookmark   l           label the bookmark
+  d          stop watching the run   r / R       refresh now (run / all)
+  p          pause / resume polling  + / -       slower / faster polling
+  c          copy run ID             C           copy run JSON
+  i          copy the last Zuora-Request-Id
+  ctrl+b     show / hide the bookmarks sidebar
+  tab        move between sidebar, watchlist and detail
+  ctrl+p     command palette         ?           this help
+  q          quit
+
+Tasks screen
+  e          only tasks in Error     /           filter by text
+  enter      full error details      j           raw JSON of the task
+  esc        back
+
+Status symbols (readable without colour)
+  ✔ finished, no errors    ✖ finished with task errors   ▶ processing
+  ◌ queued    ◔ settling (finished, tasks pending)    ◼ stopping   ■ stopped
+  ? unknown status         ⚠ stale data, stuck run or odd counts
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss(None)", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Static(Text("zwr — keys", style="bold"))
+            with VerticalScroll():
+                yield Static(Text(HELP))

@@ -1,0 +1,1 @@
+"""Widgets render state handed to them; none of them fetches anything."""
