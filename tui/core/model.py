@@ -232,6 +232,8 @@ class TaskCounts:
             anomalies.append("tasks.total missing (using the sum of states)")
         elif counted != numbers["total"]:
             anomalies.append(f"task states add up to {counted}, but total is {numbers['total']}")
+        # the alarming ones first: a reader sees "negative" before "missing"
+        anomalies.sort(key=lambda a: "missing" in a)
         return cls(**numbers, anomalies=tuple(anomalies))
 
 

@@ -138,8 +138,8 @@ class RunSpec:
             if index < edge:
                 status = name.capitalize()
                 break
-        created = now - timedelta(seconds=age)
-        start = created + timedelta(seconds=self.queued_for + index * 0.05)
+        created = (now - timedelta(seconds=age)).replace(microsecond=0)
+        start = created + timedelta(seconds=int(self.queued_for) + index // 10)
         action = ACTIONS[index % len(ACTIONS)]
         task: dict[str, Any] = {
             "id": self.id * 100000 + index + 1,
@@ -154,7 +154,7 @@ class RunSpec:
             "task_id": None if index == 0 else self.id * 100000 + 1,
             "tags": ["billing"] if index % 4 == 0 else [],
             "start_time": start.strftime("%Y-%m-%dT%H:%M:%S.000Z") if status != "Queued" else None,
-            "end_time": (start + timedelta(seconds=1.5)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+            "end_time": (start + timedelta(seconds=2)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
             if status in ("Success", "Error", "Stopped") else None,
             "error": None,
             "error_class": None,

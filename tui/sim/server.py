@@ -91,7 +91,7 @@ class Simulator:
                  client_id: str = DEMO_CLIENT_ID, client_secret: str = DEMO_CLIENT_SECRET,
                  demo_token: str | None = DEMO_TOKEN, token_ttl: float = 3599.0, latency: float = 0.0,
                  speed: float = 1.0, rate_limit: tuple[int, float] | None = None,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, stable_request_ids: bool = False) -> None:
         try:
             loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
         except ValueError:
@@ -113,6 +113,7 @@ class Simulator:
         self.max_in_flight = 0
         self.rate = _RateWindow(*rate_limit) if rate_limit else None
         self.rejected_429 = 0
+        self.stable_request_ids = stable_request_ids  # for snapshot tests: same path, same ID
         self._lock = threading.Lock()
         self._started = time.monotonic()
         self._server: _Server | None = None
@@ -420,7 +421,8 @@ class _Handler(BaseHTTPRequestHandler):
             content_type = "application/json"
         out = {"Content-Type": content_type}
         out.update(headers)
-        out["Zuora-Request-Id"] = str(uuid.uuid4())
+        out["Zuora-Request-Id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, self.path) if self.sim.stable_request_ids
+                                      else uuid.uuid4())
         track = self.headers.get("Zuora-Track-Id")
         if track:
             out["Zuora-Track-Id"] = track

@@ -20,6 +20,15 @@ SORTS = ("added", "status", "errors", "elapsed", "id")
 STATUS_ORDER = {"error": 0, "warning": 1, "active": 2, "queued": 3, "unknown": 4, "ok": 5}
 
 
+def compact(n: int) -> str:
+    """12 -> "12", 3800 -> "3800", 12000 -> "12.0k", 2500000 -> "2.5M": fits a narrow column."""
+    if n < 10_000:
+        return str(n)
+    if n < 1_000_000:
+        return f"{n / 1000:.1f}k"
+    return f"{n / 1_000_000:.1f}M"
+
+
 class Watchlist(DataTable):
     DEFAULT_CLASSES = "watchlist"
 
@@ -69,7 +78,7 @@ class Watchlist(DataTable):
             status.append(" ⚠", style="bold yellow")
         t = run.tasks
         progress = stacked_bar(t, 6) if t.effective_total else Text("·" * 6, style="dim")
-        progress.append(f" {t.done:,}/{t.effective_total:,}")
+        progress.append(f" {compact(t.done)}/{compact(t.effective_total)}")
         errors = Text(f"{t.error:,}", style="bold red" if t.error else "dim")
         name = literal(label or run.name or "", 40)
         return [ident, status, progress, errors, Text(fmt_duration(run.elapsed(now))), name]

@@ -1,0 +1,59 @@
+"""End to end: the installed ``zwr demo`` in a real terminal (tmux), driven with send-keys."""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ZWR = Path(sys.executable).parent / "zwr"
+
+
+class Tmux:
+    def __init__(self, name: str) -> None:
+        self.socket = name
+        if shutil.which("tmux") is None:
+            pytest.fail("tmux is not installed: the README test command installs it (apt-get install tmux)")
+
+    def run(self, *args: str) -> str:
+        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=20).stdout
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", "e2e")
+
+    def wait_for(self, *needles: str, timeout: float = 40.0) -> str:
+        deadline = time.monotonic() + timeout
+        text = ""
+        while time.monotonic() < deadline:
+            text = self.screen()
+            if all(n in text for n in needles):
+                return text
+            time.sleep(0.3)
+        raise AssertionError(f"{needles} not on screen after {timeout}s:\n{text}")
+
+
+@pytest.fixture
+def tmux():
+    t = Tmux(f"zwr-e2e-{os.getpid()}")
+    yield t
+    t.run("kill-server")
+
+
+def test_demo_in_a_real_terminal(tmux):
+    assert ZWR.exists(), "the zwr console script is not installed in this environment"
+    command = f"{ZWR} demo --interval 1; echo ZWR-EXIT=$?; sleep 60"
+    tmux.run("new-session", "-d", "-s", "e2e", "-x", "80", "-y", "24", "-e", "TERM=xterm-256color", command)
+    screen = tmux.wait_for("19066", "19069", "Finished", "Processing", "Queued", "Tasks done")
+    assert "✖ Finished" in screen and "✔ Finished" in screen and "■ Stopped" in screen
+    assert "█" in screen  # task bars are drawn
+    assert "simulated data" in screen
+    tmux.run("send-keys", "-t", "e2e", "t")  # tasks of the selected run
+    tmux.wait_for("Tasks of run 19063", "4 tasks")
+    tmux.run("send-keys", "-t", "e2e", "Escape")
+    tmux.wait_for("Tasks done")
+    tmux.run("send-keys", "-t", "e2e", "q")
+    final = tmux.wait_for("ZWR-EXIT=0", timeout=20)
+    assert "Tasks done" not in final  # the alternate screen is gone: the terminal was restored

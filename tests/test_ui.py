@@ -1,0 +1,252 @@
+"""The TUI with Pilot, against the simulator over real HTTP."""
+
+import json
+
+import pytest
+
+from tests.uihelpers import frozen_scenario, make_app, text_of, wait_for
+from tui.sim import RunSpec, Scenario, Simulator
+from tui.store.bookmarks import BookmarkStore
+from tui.ui.screens.modals import HelpScreen, RawJson, RunIdEntry, TaskDetail
+from tui.ui.screens.tasks import TasksScreen
+from tui.ui.widgets.banner import Banner
+from tui.ui.widgets.bars import TaskBars
+from tui.ui.widgets.runview import RunDetail
+from tui.ui.widgets.watchlist import Watchlist
+
+
+async def test_entry_validates_inline_and_watches_valid_ids(sim):
+    app = make_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("a")
+        assert isinstance(app.screen, RunIdEntry)
+        await pilot.press(*"19063/../x")
+        assert "not a run ID" in text_of(app.screen.query_one("#entry-message"))
+        await pilot.press("enter")
+        assert isinstance(app.screen, RunIdEntry)  # invalid input is never submitted
+        assert sim.requests == []
+        app.screen.query_one("Input").value = "WF-19027-00000032"
+        await pilot.pause()
+        assert "run number" in text_of(app.screen.query_one("#entry-message"))
+        app.screen.query_one("Input").value = "19063, 19066"
+        await pilot.press("enter")
+        watchlist = app.main.query_one(Watchlist)
+        assert watchlist.order == [19063, 19066]
+        await wait_for(lambda: len(app.updates) == 2, pilot=pilot)
+        assert {r.path for r in sim.requests} == {"/workflows/workflow_runs/19063", "/workflows/workflow_runs/19066"}
+
+
+async def test_detail_shows_status_timing_and_bars(sim):
+    app = make_app(sim, [19066])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: 19066 in app.updates, pilot=pilot)
+        await pilot.pause(0.1)
+        detail = app.main.query_one(RunDetail)
+        assert "Finished" in text_of(detail.query_one("#detail-badge")) and "3 task errors" in text_of(detail.query_one("#detail-badge"))
+        assert "Elapsed" in text_of(detail.query_one("#detail-timing"))
+        bars = text_of(detail.query_one(TaskBars))
+        assert "12/12 done" in bars and "25.0%" in bars and "75.0%" in bars
+        assert "Zuora-Request-Id" in text_of(detail.query_one("#detail-meta"))
+
+
+async def test_watchlist_sort_and_filter(sim):
+    app = make_app(sim, [19063, 19066, 19064, 19073])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: len(app.updates) == 4, pilot=pilot)
+        watchlist = app.main.query_one(Watchlist)
+        await pilot.press("s")  # status
+        assert watchlist.sort_mode == "status"
+        await pilot.press("s")  # errors
+        keys = [row.value for row in watchlist.rows]
+        assert keys[:2] == ["19066", "19073"] or keys[:2] == ["19073", "19066"]
+        await pilot.press("slash", *"errors")
+        await pilot.pause()
+        assert sorted(r.value for r in watchlist.rows) == ["19066", "19073"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(watchlist.rows) == 4
+
+
+async def test_bookmarks_add_label_remove_persisted(sim):
+    app = make_app(sim, [19063])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: 19063 in app.updates, pilot=pilot)
+        await pilot.press("b")
+        await wait_for(lambda: [b.run_id for b in BookmarkStore("test").list()] == [19063], pilot=pilot)
+        await pilot.press("l")
+        app.screen.query_one("Input").value = "nightly sync"
+        await pilot.press("enter")
+        await wait_for(lambda: BookmarkStore("test").list()[0].label == "nightly sync", pilot=pilot)
+        assert "nightly sync" in str(app.main.query_one("#bookmarks").get_option_at_index(0).prompt)
+        await pilot.press("b")
+        await wait_for(lambda: BookmarkStore("test").list() == [], pilot=pilot)
+
+
+async def test_bookmark_sidebar_selection_watches_run(sim):
+    BookmarkStore("test").add(19066, "billing")
+    app = make_app(sim)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_for(lambda: app.main.query_one("#bookmarks").option_count == 1, pilot=pilot)
+        app.main.query_one("#bookmarks").focus()
+        await pilot.press("down", "enter")
+        await wait_for(lambda: 19066 in app.updates, pilot=pilot)
+        assert app.main.query_one(Watchlist).labels[19066] == "billing"
+
+
+async def test_tasks_screen_errors_filter_and_details(sim):
+    app = make_app(sim, [19073])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: 19073 in app.updates, pilot=pilot)
+        await pilot.press("t")
+        screen = app.screen
+        assert isinstance(screen, TasksScreen)
+        table = screen.query_one("#tasks-table")
+        await wait_for(lambda: table.row_count == 250, pilot=pilot)
+        assert "250 tasks" in text_of(screen.query_one("#tasks-title"))
+        await pilot.press("e")
+        assert table.row_count == 3
+        assert "WorkflowError::Callout" in text_of(screen.query_one("#task-preview"))
+        await pilot.press("enter")
+        assert isinstance(app.screen, TaskDetail)
+        await pilot.press("j")
+        assert isinstance(app.screen, RawJson)
+        await pilot.press("escape", "escape", "escape")
+        assert app.screen is app.main
+
+
+async def test_raw_json_and_clipboard(sim):
+    app = make_app(sim, [19063])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: 19063 in app.updates, pilot=pilot)
+        await pilot.press("c")
+        assert app.clipboard == "19063"
+        await pilot.press("C")
+        assert json.loads(app.clipboard)["name"] == "WF-19027-00000032"
+        await pilot.press("i")
+        assert app.clipboard == app.updates[19063].meta.request_id
+        await pilot.press("j")
+        assert isinstance(app.screen, RawJson)
+        await pilot.press("c")
+        assert json.loads(app.clipboard)["id"] == 19063
+
+
+async def test_error_keeps_last_good_data_marked_stale(sim):
+    app = make_app(sim, [19070], client_settings={"max_attempts": 1})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: 19070 in app.updates and app.updates[19070].run is not None, pilot=pilot)
+        sim.add_fault("status", status=503, path="19070")
+        await wait_for(lambda: app.updates[19070].error is not None, pilot=pilot)
+        await pilot.pause(0.1)
+        update = app.updates[19070]
+        assert update.run is not None and update.stale
+        error_text = text_of(app.main.query_one("#detail-error"))
+        assert "Last poll failed" in error_text and "HTTP 503" in error_text and "stale" in error_text
+        assert "Processing" in text_of(app.main.query_one("#detail-badge"))  # last good data still shown
+
+
+async def test_not_found_run_explained(sim):
+    app = make_app(sim, [424242])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: 424242 in app.updates, pilot=pilot)
+        await pilot.pause(0.1)
+        assert "30 days" in text_of(app.main.query_one("#detail-error"))
+
+
+async def test_pause_resume_and_refresh_now(sim):
+    app = make_app(sim, [19070], interval=0.2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: 19070 in app.updates, pilot=pilot)
+        await pilot.press("p")
+        assert app.engine.paused
+        await pilot.pause(0.3)
+        before = len(sim.requests)
+        await pilot.pause(0.6)
+        assert len(sim.requests) == before
+        assert "PAUSED" in text_of(app.main.query_one("#statusline"))
+        await pilot.press("p")
+        await wait_for(lambda: len(sim.requests) > before, pilot=pilot)
+        finished_before = len(sim.requests_to("19063"))
+        app.watch_runs([19063])
+        await wait_for(lambda: 19063 in app.updates, pilot=pilot)
+        app.main.query_one(Watchlist).select_run(19063)
+        await pilot.press("r")
+        await wait_for(lambda: len(sim.requests_to("19063")) == finished_before + 2, pilot=pilot)
+
+
+async def test_interval_keys(sim):
+    app = make_app(sim, [19063], interval=5)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("plus")
+        assert app.engine.interval == 10
+        await pilot.press("minus", "minus")
+        assert app.engine.interval == 3
+
+
+async def test_notifications_and_bell_on_state_change():
+    scenario = Scenario([RunSpec(7, "WF-1-7", 10, created_ago=0, queued_for=1.5, duration=2.0, errors=2)])
+    with Simulator(scenario) as sim:
+        app = make_app(sim, [7], interval=0.1, bell=True)
+        rings = []
+        app.bell = lambda: rings.append(1)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(lambda: any("finished with task errors" in n for n, _ in app.notifications), pilot=pilot)
+        messages = [n for n, _ in app.notifications]
+        assert any("first task error" in m for m in messages)
+        assert len(rings) >= 2
+
+
+async def test_hostile_text_rendered_literally():
+    with Simulator(frozen_scenario()) as sim:
+        app = make_app(sim, [19071])
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(lambda: 19071 in app.updates, pilot=pilot)
+            await pilot.pause(0.1)
+            title = text_of(app.main.query_one("#detail-title"))
+            assert "[bold red]not markup[/]" in title and "\x1b" not in title and "␛[31mesc" in title
+            assert "[bold red]" in str(app.main.query_one(Watchlist).get_row("19071")[-1])
+
+
+async def test_unknown_status_and_odd_counts_shown_not_crashed():
+    with Simulator(frozen_scenario()) as sim:
+        sim.add_fault("fields", path="19070", fields={"tasks": {"total": 3, "success": 5, "error": -1}})
+        app = make_app(sim, [19070])
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(lambda: 19070 in app.updates, pilot=pilot)
+            await pilot.pause(0.1)
+            assert "Paused" in text_of(app.main.query_one("#detail-badge"))
+            bars = text_of(app.main.query_one(TaskBars))
+            assert "add up to 5" in bars and "negative" in bars
+
+
+async def test_production_banner(sim):
+    app = make_app(sim, production=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        banner = app.main.query_one(Banner)
+        assert banner.has_class("production") and "PRODUCTION" in text_of(banner)
+
+
+async def test_help_and_palette_commands(sim):
+    app = make_app(sim, [19063])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: 19063 in app.updates, pilot=pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.press("ctrl+p")
+        await pilot.press(*"copy the selected run id")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(lambda: app.clipboard == "19063", pilot=pilot)
+
+
+async def test_corrupt_bookmarks_file_is_reported_and_salvaged(sim, isolated_env):
+    path = BookmarkStore("test").path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{"version": 1, "bookmarks": [{"run_id": 19063, "label": "a"}, {"run_id": 190')
+    app = make_app(sim)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_for(lambda: app.main.query_one("#bookmarks").option_count >= 1, pilot=pilot)
+        await pilot.pause(0.1)
+        notes = [n.message for n in app._notifications]
+        assert any("damaged" in n for n in notes)
+    assert list(path.parent.glob("bookmarks-test.json.corrupt-*"))
