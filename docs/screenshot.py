@@ -1,0 +1,32 @@
+"""Regenerate docs/screenshot.svg (the README picture) from the app on the simulator.
+
+Run: .venv/bin/python docs/screenshot.py
+"""
+
+import asyncio
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.uihelpers import frozen_scenario, make_app, wait_for  # noqa: E402
+from tui.sim import Simulator  # noqa: E402
+from tui.ui.widgets.watchlist import Watchlist  # noqa: E402
+
+
+async def main() -> None:
+    with Simulator(frozen_scenario(), stable_request_ids=True) as sim:
+        ids = sim.scenario.ids()
+        app = make_app(sim, ids, frozen=True, interval=60)
+        async with app.run_test(size=(130, 38)) as pilot:
+            await wait_for(lambda: len(app.updates) == len(ids), pilot=pilot)
+            app.main.query_one(Watchlist).select_run(19065)
+            await pilot.pause(0.5)
+            svg = app.export_screenshot(title="zwr — Zuora Workflow runs")
+    target = Path(__file__).with_name("screenshot.svg")
+    target.write_text(svg)
+    print(f"wrote {target}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
