@@ -57,14 +57,14 @@ async def test_watchlist_sort_and_filter(sim):
         await pilot.press("s")  # status
         assert watchlist.sort_mode == "status"
         await pilot.press("s")  # errors
-        keys = [row.value for row in watchlist.rows]
+        keys = watchlist.keys
         assert keys[:2] == ["19066", "19073"] or keys[:2] == ["19073", "19066"]
         await pilot.press("slash", *"errors")
         await pilot.pause()
-        assert sorted(r.value for r in watchlist.rows) == ["19066", "19073"]
+        assert sorted(watchlist.keys) == ["19066", "19073"]
         await pilot.press("escape")
         await pilot.pause()
-        assert len(watchlist.rows) == 4
+        assert watchlist.row_count == 4
 
 
 async def test_bookmarks_add_label_remove_persisted(sim):
@@ -203,7 +203,7 @@ async def test_hostile_text_rendered_literally():
             await pilot.pause(0.1)
             title = text_of(app.main.query_one("#detail-title"))
             assert "[bold red]not markup[/]" in title and "\x1b" not in title and "␛[31mesc" in title
-            assert "[bold red]" in str(app.main.query_one(Watchlist).get_row("19071")[-1])
+            assert "[bold red]" in str(app.main.query_one(Watchlist).cells("19071")[-1])
 
 
 async def test_unknown_status_and_odd_counts_shown_not_crashed():

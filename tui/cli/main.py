@@ -65,6 +65,12 @@ def build_command_parser(command: str) -> argparse.ArgumentParser:
         p.add_argument("--token-ttl", type=float, default=3599.0, help="lifetime of issued tokens, seconds")
         p.add_argument("--latency", type=float, default=0.0, help="added latency per request, seconds")
         p.add_argument("--speed", type=float, default=1.0, help="time speed-up of the live runs")
+        p.add_argument("--synthetic", type=int, default=0, metavar="N",
+                       help="add N generated runs (IDs from 100001) for load tests")
+        p.add_argument("--synthetic-finished", action="store_true", help="generated runs are already finished")
+        p.add_argument("--rate-limit", metavar="N/S", help="allow N requests per S seconds (RateLimit-* headers, 429)")
+        p.add_argument("--fault-rate", type=float, default=0.0, metavar="P",
+                       help="inject a random fault (500, 503, 429, reset, HTML) into a fraction P of requests")
         if command == "demo":
             p.add_argument("--interval", type=float, default=2.0, metavar="S", help="poll interval in seconds")
             p.add_argument("--headless", action="store_true", help="print the runs instead of opening the TUI")

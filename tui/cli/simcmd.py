@@ -12,11 +12,36 @@ from tui.cli.output import write
 def _start(ns: argparse.Namespace):
     from tui.sim import Simulator
 
+    rate = None
+    if getattr(ns, "rate_limit", None):
+        try:
+            count, seconds = ns.rate_limit.split("/")
+            rate = (int(count), float(seconds))
+        except ValueError:
+            write(sys.stderr, "error: --rate-limit takes N/S, e.g. 2500/60")
+            return None
     try:
-        return Simulator(host=ns.host, port=ns.port, token_ttl=ns.token_ttl, latency=ns.latency, speed=ns.speed).start()
+        simulator = Simulator(host=ns.host, port=ns.port, token_ttl=ns.token_ttl, latency=ns.latency,
+                              speed=ns.speed, rate_limit=rate)
+        if getattr(ns, "synthetic", 0):
+            simulator.scenario.add_synthetic(ns.synthetic, active=not ns.synthetic_finished)
+        if getattr(ns, "fault_rate", 0.0) > 0:
+            add_random_faults(simulator, ns.fault_rate)
+        simulator.record_requests = False  # a long-running server must not grow its request log
+        return simulator.start()
     except (ValueError, OSError) as exc:
         write(sys.stderr, f"error: cannot start the simulator: {exc}")
         return None
+
+
+def add_random_faults(simulator, rate: float) -> None:
+    """Spread ``rate`` over five kinds of failure (for soak tests and demos of resilience)."""
+    share = rate / 5
+    simulator.add_fault("status", status=500, probability=share)
+    simulator.add_fault("status", status=503, headers={"Retry-After": "2"}, probability=share)
+    simulator.add_fault("status", status=429, headers={"Retry-After": "1"}, probability=share)
+    simulator.add_fault("reset", probability=share)
+    simulator.add_fault("html", status=502, probability=share)
 
 
 def sim(ns: argparse.Namespace) -> int:

@@ -56,7 +56,7 @@ class ClientSettings:
     backoff_base: float = 0.5
     backoff_cap: float = 8.0
     concurrency: int = 8
-    page_concurrency: int = 4
+    page_concurrency: int = 8  # Zuora allows 40 requests in flight per tenant
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_url", validate_base_url(self.base_url))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import email.utils
 import time
 from dataclasses import dataclass
 
@@ -53,6 +52,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         return max(0.0, seconds) if seconds == seconds else None
     except ValueError:
         pass
+    import email.utils  # only when a server sends an HTTP date: keeps `zwr get` start-up lean
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

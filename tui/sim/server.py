@@ -202,6 +202,9 @@ class _Handler(BaseHTTPRequestHandler):
     sim: Simulator
     protocol_version = "HTTP/1.1"
     server_version = "zwr-sim/1"
+    # Headers and body go out in two writes; without TCP_NODELAY, Nagle + delayed ACK add ~40 ms
+    # to every keep-alive response (measured: 54 instead of 80 req/s at 8 x 100 ms).
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read sim.requests
         pass

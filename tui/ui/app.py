@@ -85,6 +85,7 @@ class ZwrApp(App):
         self.main = MainScreen(self.make_banner(), self.clock)
         await self.push_screen(self.main)
         self.set_interval(5.0, self._tick_watchlist)
+        self.set_interval(0.5, self._flush_status)
         self._load_saved()
         if self.config_warning:
             self.notify(self.config_warning, severity="warning", markup=False, timeout=10)
@@ -120,7 +121,14 @@ class ZwrApp(App):
         warnings = self.bookmarks.warnings + self.history.warnings
         self.call_from_thread(self._show_saved, bookmarks, recent, warnings)
 
+    def _live(self) -> bool:
+        """False while starting or shutting down: timers and worker callbacks then do nothing."""
+        main = getattr(self, "main", None)
+        return main is not None and main.is_attached and not self._exit
+
     def _show_saved(self, bookmarks: list[Bookmark], recent: list[Bookmark], warnings: list[str]) -> None:
+        if not self._live():
+            return
         self.bookmark_labels = {b.run_id: b.label or "" for b in bookmarks}
         sidebar = self.main.query_one(Sidebar)
         sidebar.show_bookmarks(bookmarks)
@@ -155,10 +163,13 @@ class ZwrApp(App):
         if select and run_ids:
             watchlist.select_run(run_ids[0])
         if remember and run_ids:
-            self._store(lambda: self.history.touch(run_ids), lambda items: self.main.query_one(Sidebar).show_recent(items))
+            self._store(lambda: self.history.touch(run_ids),
+                        lambda items: self._live() and self.main.query_one(Sidebar).show_recent(items))
         self._update_status()
 
     def on_run_updated(self, message: RunUpdated) -> None:
+        if not self._live():
+            return  # an update that lands while the app is shutting down
         update = message.update
         watchlist = self.main.query_one(Watchlist)
         if update.run_id not in watchlist.order:
@@ -173,7 +184,7 @@ class ZwrApp(App):
             self.notifications.append((f"Run {update.run_id} {text}.", severity))
             if self.bell_enabled:
                 self.bell()
-        self._update_status()
+        self._mark_status()
 
     def show_selected(self) -> None:
         run_id = self.selected_run_id()
@@ -188,11 +199,23 @@ class ZwrApp(App):
         return self.main.query_one(Watchlist).selected_run_id()
 
     def _tick_watchlist(self) -> None:
+        if not self._live():
+            return
         self.main.query_one(Watchlist).tick()
+
+    def _mark_status(self) -> None:
+        """Run updates only mark the status line; it is recomputed at most twice a second
+        (an O(runs) summary per update would be O(runs²) per polling cycle)."""
+        self._status_dirty = True
+
+    def _flush_status(self) -> None:
+        if getattr(self, "_status_dirty", False) and self._live():
+            self._status_dirty = False
+            self._update_status()
 
     def _update_status(self) -> None:
         engine = self.engine
-        if engine is None or not hasattr(self, "main"):
+        if engine is None or not self._live():
             return
         runs = [u.run for u in self.updates.values() if u.run]
         active = sum(1 for r in runs if not r.phase.terminal)
@@ -280,6 +303,8 @@ class ZwrApp(App):
             self.notify(f"Bookmarked run {run_id} (l to label it).", markup=False)
 
     def _bookmarks_saved(self, items: list[Bookmark]) -> None:
+        if not self._live():
+            return
         self.bookmark_labels = {b.run_id: b.label or "" for b in items}
         self.main.query_one(Sidebar).show_bookmarks(items)
         self.show_selected()

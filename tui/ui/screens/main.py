@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Footer, Input, Static
 
 from tui.ui.widgets.banner import Banner
 from tui.ui.widgets.runview import RunDetail
@@ -66,12 +66,12 @@ class MainScreen(Screen):
         self._sidebar_forced = not sidebar.display
         sidebar.display = not sidebar.display
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if isinstance(event.data_table, Watchlist):
+    def on_line_table_highlighted(self, event: Watchlist.Highlighted) -> None:
+        if isinstance(event.table, Watchlist):
             self.app.show_selected()  # type: ignore[attr-defined]
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if isinstance(event.data_table, Watchlist):
+    def on_line_table_selected(self, event: Watchlist.Selected) -> None:
+        if isinstance(event.table, Watchlist):
             self.app.action_tasks()  # type: ignore[attr-defined]
 
     def on_run_chosen(self, message: RunChosen) -> None:

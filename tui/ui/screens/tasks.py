@@ -1,4 +1,4 @@
-"""The tasks of one run: a virtualised table (DataTable rows are data, not widgets), errors in one key."""
+"""The tasks of one run: a virtualised table (LineTable rows are data, not widgets), errors in one key."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Footer, Input, Static
 
 from tui.core.client import TaskList
 from tui.core.errors import ZwrError
@@ -16,6 +16,10 @@ from tui.ui.messages import TasksFailed, TasksLoaded, TasksProgress
 from tui.ui.safe import literal
 from tui.ui.screens.modals import RawJson, TaskDetail
 from tui.ui.widgets.banner import Banner
+from tui.ui.widgets.linetable import Column, LineTable
+
+TASK_COLUMNS = (Column("id", "ID", 11), Column("status", "Status", 11), Column("name", "Name"),
+                Column("action", "Action", 14), Column("took", "Took", 7), Column("error", "Error class"))
 
 STATUS_STYLE = {TaskStatus.SUCCESS: ("✔", "green"), TaskStatus.ERROR: ("✖", "bold red"),
                 TaskStatus.STOPPED: ("■", "yellow"), TaskStatus.PENDING: ("◔", "magenta"),
@@ -28,7 +32,6 @@ class TasksScreen(Screen):
         Binding("escape", "app.pop_screen", "Back"),
         Binding("e", "toggle_errors", "Errors only"),
         Binding("slash", "filter", "Filter"),
-        Binding("enter", "details", "Details", show=False),
         Binding("j", "raw", "Raw JSON"),
         Binding("r", "reload", "Reload"),
     ]
@@ -47,15 +50,12 @@ class TasksScreen(Screen):
         yield self.banner
         yield Static(Text(f"Tasks of run {self.run_id}: loading…", style="bold"), id="tasks-title")
         yield Input(placeholder="filter tasks (name, action, error…)", id="tasks-filter")
-        yield DataTable(id="tasks-table", cursor_type="row", zebra_stripes=True)
+        yield LineTable(TASK_COLUMNS, id="tasks-table")
         yield Static("", id="task-preview")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for key, label in (("id", "ID"), ("status", "Status"), ("name", "Name"), ("action", "Action"),
-                           ("took", "Took"), ("error", "Error")):
-            table.add_column(label, key=key)
+        table = self.query_one(LineTable)
         self.query_one("#tasks-filter", Input).display = False
         table.focus()
         self.app.request_tasks(self.run_id, self.expected_total, self)  # type: ignore[attr-defined]
@@ -89,17 +89,16 @@ class TasksScreen(Screen):
         return tasks
 
     def _fill(self) -> None:
-        table = self.query_one(DataTable)
-        table.clear()
+        table = self.query_one(LineTable)
         self.shown = self._visible()
         rows = []
-        for task in self.shown:
+        for n, task in enumerate(self.shown):
             symbol, style = STATUS_STYLE[task.status]
-            rows.append((Text(str(task.id or "?")), Text(f"{symbol} {task.status_label[:18]}", style=style),
-                         literal(task.name or "", 60), literal(task.action_type or "", 24),
-                         Text(fmt_duration(task.duration) if task.duration is not None else "—"),
-                         literal(task.error_class or "", 40, "red")))
-        table.add_rows(rows)
+            rows.append((str(n), (Text(str(task.id or "?")), Text(f"{symbol} {task.status_label[:18]}", style=style),
+                                  literal(task.name or "", 60), literal(task.action_type or "", 24),
+                                  Text(fmt_duration(task.duration) if task.duration is not None else "—"),
+                                  literal(task.error_class or "", 40, "red"))))
+        table.set_rows(rows)
         errors = sum(1 for t in self.tasks if t.status is TaskStatus.ERROR)
         title = Text(f"Tasks of run {self.run_id}: {len(self.tasks):,} tasks", style="bold")
         title.append(f", {errors:,} in Error", style="bold red" if errors else "dim")
@@ -109,7 +108,7 @@ class TasksScreen(Screen):
         self._preview()
 
     def _current(self) -> Task | None:
-        table = self.query_one(DataTable)
+        table = self.query_one(LineTable)
         if not self.shown or table.cursor_row >= len(self.shown):
             return None
         return self.shown[table.cursor_row]
@@ -124,10 +123,10 @@ class TasksScreen(Screen):
         text.append_text(literal(task.error or "", 300))
         widget.update(text)
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_line_table_highlighted(self, event: LineTable.Highlighted) -> None:
         self._preview()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_line_table_selected(self, event: LineTable.Selected) -> None:
         self.action_details()
 
     # ------------------------------------------------------------------ actions
@@ -146,7 +145,7 @@ class TasksScreen(Screen):
         self._fill()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one(DataTable).focus()
+        self.query_one(LineTable).focus()
 
     def action_details(self) -> None:
         task = self._current()

@@ -5,17 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from tui.core.present import badge, fmt_duration, is_stuck
 from tui.core.text import printable
 from tui.poll.engine import RunUpdate
 from tui.ui.safe import TONE_STYLES, literal
 from tui.ui.widgets.bars import stacked_bar
+from tui.ui.widgets.linetable import Column, LineTable
 
-COLUMNS = (("id", "ID"), ("status", "Status"), ("progress", "Tasks done"), ("errors", "Err"),
-           ("elapsed", "Elapsed"), ("name", "Name / label"))
-WIDTHS = {"id": 8, "status": 13, "progress": 18, "errors": 5, "elapsed": 8, "name": 20}
+COLUMNS = (Column("id", "ID", 8), Column("status", "Status", 13), Column("progress", "Tasks done", 18),
+           Column("errors", "Err", 5), Column("elapsed", "Elapsed", 8), Column("name", "Name / label"))
 SORTS = ("added", "status", "errors", "elapsed", "id")
 STATUS_ORDER = {"error": 0, "warning": 1, "active": 2, "queued": 3, "unknown": 4, "ok": 5}
 
@@ -29,11 +28,11 @@ def compact(n: int) -> str:
     return f"{n / 1_000_000:.1f}M"
 
 
-class Watchlist(DataTable):
+class Watchlist(LineTable):
     DEFAULT_CLASSES = "watchlist"
 
     def __init__(self, clock, **kwargs) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        super().__init__(COLUMNS, **kwargs)
         self.clock = clock
         self.updates: dict[int, RunUpdate] = {}
         self.labels: dict[int, str] = {}
@@ -41,23 +40,9 @@ class Watchlist(DataTable):
         self.filter_text = ""
         self.sort_mode = "added"
 
-    def on_mount(self) -> None:
-        for key, label in COLUMNS:
-            self.add_column(label, key=key, width=WIDTHS[key])
-
-    def on_resize(self, event) -> None:
-        """The name column takes whatever width the fixed columns leave."""
-        fixed = sum(w for k, w in WIDTHS.items() if k != "name") + 2 * len(COLUMNS) + 2
-        column = self.columns.get("name")  # type: ignore[call-overload]
-        if column is not None:
-            column.width = max(10, event.size.width - fixed)
-            column.auto_width = False
-            self._require_update_dimensions = True
-            self.refresh()
-
     # ------------------------------------------------------------------ data
 
-    def _cells(self, run_id: int) -> list[Text]:
+    def _row_cells(self, run_id: int) -> list[Text]:
         update = self.updates.get(run_id)
         now: datetime = self.clock()
         label = self.labels.get(run_id)
@@ -80,7 +65,7 @@ class Watchlist(DataTable):
         progress = stacked_bar(t, 6) if t.effective_total else Text("·" * 6, style="dim")
         progress.append(f" {compact(t.done)}/{compact(t.effective_total)}")
         errors = Text(f"{t.error:,}", style="bold red" if t.error else "dim")
-        name = literal(label or run.name or "", 40)
+        name = literal(label or run.name or "", 60)
         return [ident, status, progress, errors, Text(fmt_duration(run.elapsed(now))), name]
 
     def upsert(self, update: RunUpdate) -> None:
@@ -89,13 +74,12 @@ class Watchlist(DataTable):
         if run_id not in self.order:
             self.order.append(run_id)
             if self._matches(run_id):
-                self.add_row(*self._cells(run_id), key=str(run_id))
+                self.add_row(str(run_id), self._row_cells(run_id))
             return
-        if str(run_id) in self.rows:
-            for (key, _), value in zip(COLUMNS, self._cells(run_id)):
-                self.update_cell(str(run_id), key, value)
+        if str(run_id) in self:
+            self.update_row(str(run_id), self._row_cells(run_id))
         elif self._matches(run_id):
-            self.add_row(*self._cells(run_id), key=str(run_id))
+            self.add_row(str(run_id), self._row_cells(run_id))
 
     def add_placeholder(self, run_id: int) -> None:
         if run_id not in self.order:
@@ -105,25 +89,20 @@ class Watchlist(DataTable):
         self.updates.pop(run_id, None)
         if run_id in self.order:
             self.order.remove(run_id)
-        if str(run_id) in self.rows:
-            self.remove_row(str(run_id))
+        self.remove_row(str(run_id))
 
     def set_label(self, run_id: int, label: str | None) -> None:
         if label:
             self.labels[run_id] = label
         else:
             self.labels.pop(run_id, None)
-        if str(run_id) in self.rows:
-            for (key, _), value in zip(COLUMNS, self._cells(run_id)):
-                self.update_cell(str(run_id), key, value)
+        self.update_row(str(run_id), self._row_cells(run_id))
 
     def tick(self) -> None:
-        """Refresh the clock columns of runs that are not over (cheap: two cells per active row)."""
+        """Refresh the clock-dependent cells of runs that are not over."""
         for run_id, update in self.updates.items():
-            if update.run and not update.run.terminal and str(run_id) in self.rows:
-                cells = self._cells(run_id)
-                self.update_cell(str(run_id), "status", cells[1])
-                self.update_cell(str(run_id), "elapsed", cells[4])
+            if update.run and not update.run.terminal and str(run_id) in self:
+                self.update_row(str(run_id), self._row_cells(run_id))
 
     # ------------------------------------------------------------------ filter and sort
 
@@ -156,12 +135,8 @@ class Watchlist(DataTable):
 
     def rebuild(self) -> None:
         """Re-create the rows after a filter or sort change, keeping the cursor on the same run."""
-        current = self.selected_run_id()
-        self.clear()
-        for run_id in sorted((r for r in self.order if self._matches(r)), key=self._sort_key):
-            self.add_row(*self._cells(run_id), key=str(run_id))
-        if current is not None and str(current) in self.rows:
-            self.move_cursor(row=self.get_row_index(str(current)))
+        ids = sorted((r for r in self.order if self._matches(r)), key=self._sort_key)
+        self.set_rows((str(r), self._row_cells(r)) for r in ids)
 
     def set_filter(self, text: str) -> None:
         self.filter_text = text
@@ -173,14 +148,8 @@ class Watchlist(DataTable):
         return self.sort_mode
 
     def selected_run_id(self) -> int | None:
-        if not self.row_count:
-            return None
-        try:
-            key = self.coordinate_to_cell_key((self.cursor_row, 0)).row_key.value
-        except Exception:  # noqa: BLE001 - no row under the cursor
-            return None
+        key = self.cursor_key
         return int(key) if key else None
 
     def select_run(self, run_id: int) -> None:
-        if str(run_id) in self.rows:
-            self.move_cursor(row=self.get_row_index(str(run_id)))
+        self.move_to_key(str(run_id))
