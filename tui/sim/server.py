@@ -91,7 +91,8 @@ class Simulator:
                  client_id: str = DEMO_CLIENT_ID, client_secret: str = DEMO_CLIENT_SECRET,
                  demo_token: str | None = DEMO_TOKEN, token_ttl: float = 3599.0, latency: float = 0.0,
                  speed: float = 1.0, rate_limit: tuple[int, float] | None = None,
-                 seed: int | None = None, stable_request_ids: bool = False) -> None:
+                 seed: int | None = None, stable_request_ids: bool = False,
+                 tls: tuple[str, str] | None = None) -> None:
         try:
             loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
         except ValueError:
@@ -114,9 +115,11 @@ class Simulator:
         self.rate = _RateWindow(*rate_limit) if rate_limit else None
         self.rejected_429 = 0
         self.stable_request_ids = stable_request_ids  # for snapshot tests: same path, same ID
+        self.tls = tls  # (certfile, keyfile): serve https (tests use a self-signed certificate)
         self._lock = threading.Lock()
         self._started = time.monotonic()
         self._server: _Server | None = None
+        self._connections: set[socket.socket] = set()
         self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -125,7 +128,8 @@ class Simulator:
     def base_url(self) -> str:
         assert self._server is not None, "simulator not started"
         host = self.host if ":" not in self.host else f"[{self.host}]"
-        return f"http://{host}:{self._server.server_address[1]}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{host}:{self._server.server_address[1]}"
 
     def start(self) -> "Simulator":
         handler = type("Handler", (_Handler,), {"sim": self})
@@ -133,6 +137,12 @@ class Simulator:
         if ":" in self.host:
             server_cls = type("_Server6", (_Server,), {"address_family": socket.AF_INET6})
         self._server = server_cls((self.host, self.port), handler)
+        if self.tls:
+            import ssl
+
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self._started = time.monotonic()
         self._thread = threading.Thread(target=self._server.serve_forever, name="zwr-sim",
                                         kwargs={"poll_interval": 0.1}, daemon=True)
@@ -140,10 +150,18 @@ class Simulator:
         return self
 
     def stop(self) -> None:
+        """Stop like a dying server: stop listening and drop the open keep-alive connections."""
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def __enter__(self) -> "Simulator":
         return self.start()
@@ -208,6 +226,19 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read sim.requests
         pass
+
+    def setup(self) -> None:
+        super().setup()
+        with self.sim._lock:
+            self.sim._connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.sim._lock:
+            self.sim._connections.discard(self.connection)
+        try:
+            super().finish()
+        except OSError:
+            pass
 
     # entry points
     def do_GET(self) -> None:

@@ -13,6 +13,7 @@ from typing import Callable, Iterable
 from rich.text import Text
 from textual.app import App
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.worker import get_current_worker
 
 from tui.core.client import ZuoraClient
@@ -124,7 +125,12 @@ class ZwrApp(App):
     def _live(self) -> bool:
         """False while starting or shutting down: timers and worker callbacks then do nothing."""
         main = getattr(self, "main", None)
-        return main is not None and main.is_attached and not self._exit
+        if main is None or not main.is_attached or self._exit:
+            return False
+        try:
+            return main.query_one(Watchlist).is_attached
+        except NoMatches:  # the screen's children are removed before the screen itself
+            return False
 
     def _show_saved(self, bookmarks: list[Bookmark], recent: list[Bookmark], warnings: list[str]) -> None:
         if not self._live():
