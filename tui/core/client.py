@@ -189,9 +189,20 @@ class ZuoraClient:
         self.in_flight = 0
         self.max_in_flight = 0
         self.requests_sent = 0
+        self._sent_at_rate_mark = 0
 
     def __repr__(self) -> str:
         return f"ZuoraClient(base_url={self.settings.base_url!r})"
+
+    def budget_left(self) -> tuple[int, float] | None:
+        """Requests we may still send in this rate-limit window (our estimate: the last
+        ``RateLimit-Remaining`` minus what we sent since) and seconds until it resets."""
+        rate = self.rate_limit
+        if rate is None or rate.remaining is None:
+            return None
+        left = rate.remaining - (self.requests_sent - self._sent_at_rate_mark)
+        resets_in = max(0.0, rate.observed_at + (rate.reset if rate.reset is not None else 60.0) - time.monotonic())
+        return left, resets_in
 
     async def __aenter__(self) -> "ZuoraClient":
         return self
@@ -268,6 +279,7 @@ class ZuoraClient:
         rate = RateLimit.from_headers(response.headers)
         if rate is not None:
             self.rate_limit = rate
+            self._sent_at_rate_mark = self.requests_sent
         log.debug("%s %s -> %s in %.0f ms (Zuora-Request-Id %s)", method, urlsplit(url).path,
                   response.status_code, elapsed * 1000, request_id)
         return _Raw(response.status_code, response.headers, b"".join(chunks), request_id, elapsed)

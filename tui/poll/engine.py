@@ -207,9 +207,24 @@ class PollEngine:
         except asyncio.TimeoutError:
             pass
 
+    async def _budget_gate(self) -> None:
+        """Before each request: if the window's budget is (nearly) spent, wait for the reset
+        instead of spending the last requests and earning 429s."""
+        while True:
+            budget = self.client.budget_left()
+            limit = self.client.rate_limit
+            if budget is None or limit is None or not limit.limit:
+                return
+            left, resets_in = budget
+            if left > max(2, int(limit.limit * 0.02)) or resets_in <= 0:
+                return
+            self.frugal = True
+            await asyncio.sleep(resets_in + self._rng.uniform(0.05, 0.5))
+
     async def _loop(self, watch: _Watch) -> None:
         while True:
             await self._running.wait()
+            await self._budget_gate()
             watch.in_flight = True
             try:
                 result = await self.client.get_run(watch.run_id)

@@ -124,9 +124,10 @@ class RunSpec:
 
     # ------------------------------------------------------------------ tasks
 
-    def task_json(self, index: int, age: float, now: datetime) -> dict[str, Any]:
-        """Task ``index`` (0-based) at ``age``: statuses are laid out in a fixed order."""
-        st = self.state(age)
+    def task_json(self, index: int, age: float, now: datetime, state: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Task ``index`` (0-based) at ``age``: statuses are laid out in a fixed order.
+        ``state`` (from ``self.state(age)``) can be passed in to compute it once per page."""
+        st = state or self.state(age)
         c = st["counts"]
         if self.raw_override is not None:
             c = dict(self.raw_override.get("tasks", {}))

@@ -379,7 +379,8 @@ class _Handler(BaseHTTPRequestHandler):
         age = spec.created_ago + sim.sim_time()
         start = (page - 1) * length
         end = min(spec.total, start + length)
-        data = [spec.task_json(i, age, now) for i in range(start, end)]
+        state = spec.state(age)
+        data = [spec.task_json(i, age, now, state) for i in range(start, end)]
         pagination: dict[str, Any] = {"page": page, "page_length": length}
         if end < spec.total:
             base = foreign or f"http://{self.headers.get('Host', '127.0.0.1')}"

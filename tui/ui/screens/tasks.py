@@ -91,14 +91,16 @@ class TasksScreen(Screen):
     def _fill(self) -> None:
         table = self.query_one(LineTable)
         self.shown = self._visible()
-        rows = []
-        for n, task in enumerate(self.shown):
+        shown = self.shown
+
+        def cells(key: str) -> tuple[Text, ...]:
+            task = shown[int(key)]
             symbol, style = STATUS_STYLE[task.status]
-            rows.append((str(n), (Text(str(task.id or "?")), Text(f"{symbol} {task.status_label[:18]}", style=style),
-                                  literal(task.name or "", 60), literal(task.action_type or "", 24),
-                                  Text(fmt_duration(task.duration) if task.duration is not None else "—"),
-                                  literal(task.error_class or "", 40, "red"))))
-        table.set_rows(rows)
+            return (Text(str(task.id or "?")), Text(f"{symbol} {task.status_label[:18]}", style=style),
+                    literal(task.name or "", 60), literal(task.action_type or "", 24),
+                    Text(fmt_duration(task.duration) if task.duration is not None else "—"),
+                    literal(task.error_class or "", 40, "red"))
+        table.set_lazy_rows([str(n) for n in range(len(shown))], cells)
         errors = sum(1 for t in self.tasks if t.status is TaskStatus.ERROR)
         title = Text(f"Tasks of run {self.run_id}: {len(self.tasks):,} tasks", style="bold")
         title.append(f", {errors:,} in Error", style="bold red" if errors else "dim")

@@ -44,8 +44,19 @@ class RunDetail(VerticalScroll):
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._tick)
+        self.call_after_refresh(lambda: self.show(self.update_, self.label))  # state that arrived early
+
+    def _put(self, widget: Static, *rows: Text) -> None:
+        """Update a panel; ask for a (costly, whole-screen) layout pass only if its height changes."""
+        width = max(1, widget.size.width or self.size.width or 80)
+        lines = sum(max(1, -(-row.cell_len // width)) for row in rows) if rows else 0
+        changed = getattr(widget, "_zwr_lines", None) != lines
+        widget._zwr_lines = lines  # type: ignore[attr-defined]
+        widget.update(Group(*rows) if len(rows) != 1 else rows[0], layout=changed)
 
     def _tick(self) -> None:
+        if not self.query("#detail-meta"):
+            return
         update = self.update_
         if update and update.run and not update.run.phase.terminal and self.display:
             self._render_timing()
@@ -54,6 +65,8 @@ class RunDetail(VerticalScroll):
     def show(self, update: RunUpdate | None, label: str = "") -> None:
         self.update_ = update
         self.label = label
+        if not self.query("#detail-meta"):
+            return  # not composed yet (the watchlist can announce a selection first): on_mount renders it
         if update is None:
             self.query_one("#detail-title", Static).update(Text("Select a run (↑/↓), or press a to add run IDs.", style="dim"))
             for name in ("#detail-badge", "#detail-error", "#detail-timing", "#detail-progress-label", "#detail-meta"):
@@ -130,7 +143,7 @@ class RunDetail(VerticalScroll):
                              style="bold yellow"))
         for anomaly in [a for a in run.anomalies if not a.startswith("task")][:3]:
             rows.append(literal(f"⚠ {anomaly}", 120, "yellow"))
-        widget.update(Group(*rows))
+        self._put(widget, *rows)
 
     def _render_progress(self) -> None:
         update = self.update_
@@ -174,4 +187,4 @@ class RunDetail(VerticalScroll):
             rl = update.meta.rate_limit
             if rl is not None and rl.remaining is not None:
                 parts.append((f"  rate limit {rl.remaining:,}/{rl.limit or '?'} left", "yellow" if (rl.fraction_left or 1) < 0.1 else "dim"))
-        widget.update(Text.assemble(*parts))
+        self._put(widget, Text.assemble(*parts))
