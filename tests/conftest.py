@@ -34,6 +34,10 @@ def isolated_env(tmp_path, monkeypatch):
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
     monkeypatch.setenv("ZWR_KEYRING_TIMEOUT", "3")
+    monkeypatch.setenv("TZ", "UTC")  # local times in snapshots must not depend on the machine
+    import time as _time
+
+    _time.tzset()
     import keyring
     from keyring.backends import fail
 

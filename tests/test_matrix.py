@@ -318,3 +318,22 @@ async def test_tui_survives_the_server_going_away(msim):
         assert app.updates[19070].run is not None and "refused" in text_of(app.main.query_one("#detail-error"))
         await pilot.press("a")  # and the app still answers keys
         assert app.screen.__class__.__name__ == "RunIdEntry"
+
+
+@pytest.mark.parametrize("where", ["dns", "tls"])
+async def test_tui_network_failures_from_the_start(where, tls_sim):
+    from tui.core.auth import StaticToken
+    from tui.store.connection import Connection
+    from tui.ui.app import ZwrApp
+
+    base_url = "https://zwr-matrix.invalid" if where == "dns" else tls_sim.base_url
+    app = ZwrApp(Connection(base_url=base_url, auth=StaticToken(TOKEN), auth_source="test", profile="p"),
+                 run_ids=[19063], interval=0.3, bell=False, client_settings={"max_attempts": 1})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(lambda: 19063 in app.updates and app.updates[19063].error is not None, pilot=pilot)
+        await pilot.pause(0.1)
+        shown = text_of(app.main.query_one("#detail-error"))
+        assert ("resolve" if where == "dns" else "TLS") in shown
+        assert app.updates[19063].error.kind == "network" and app.updates[19063].polling  # it keeps retrying
+        assert TOKEN not in app.export_screenshot()
+    assert tls_sim.requests == []

@@ -132,8 +132,10 @@ class RunDetail(VerticalScroll):
         now: datetime = self.clock()
         rows = [
             Text.assemble(("Created  ", "bold"), fmt_utc(run.created_at), ("  (", "dim"), (fmt_local(run.created_at), "dim"), (")", "dim")),
-            Text.assemble(("Updated  ", "bold"), fmt_utc(run.updated_at), ("  ", ""), (f"{fmt_duration(run.since_update(now))} ago", "dim")),
-            Text.assemble(("Finished ", "bold"), fmt_utc(run.finished_at) if run.finished_at else ("— not finished", "dim")),
+            Text.assemble(("Updated  ", "bold"), fmt_utc(run.updated_at), ("  (", "dim"), (fmt_local(run.updated_at), "dim"),
+                          (f")  {fmt_duration(run.since_update(now))} ago", "dim")),
+            Text.assemble(("Finished ", "bold"), fmt_utc(run.finished_at), ("  (", "dim"), (fmt_local(run.finished_at), "dim"),
+                          (")", "dim")) if run.finished_at else Text.assemble(("Finished ", "bold"), ("— not finished", "dim")),
             Text.assemble(("Elapsed  ", "bold"), (fmt_duration(run.elapsed(now)), "bold cyan" if not run.terminal else ""),
                           ("   runTime ", "bold"), fmt_duration(run.run_time),
                           ("   cpuTime ", "bold"), run.cpu_time_raw[:20] if run.cpu_time_raw else fmt_hms(run.cpu_time)),
