@@ -315,6 +315,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--tiny", action="store_true", help="seconds-long smoke run (used by the tests)")
     parser.add_argument("--no-save", action="store_true", help="do not append to bench/RESULTS.md")
+    parser.add_argument("--only", metavar="N,N", help="run only these figures, e.g. 2,4,5")
     ns = parser.parse_args()
     size = "tiny" if ns.tiny else "quick" if ns.quick else "full"
     p = {"tiny": dict(repeats=2, runs_mem=20, bookmarks=50, cpu_runs=10, cpu_window=2, resp_runs=20, presses=10,
@@ -341,7 +342,10 @@ def main() -> int:
             lambda: fig7_frugal(p["window"]),
             lambda: fig8_drilldown(pages),
         ]
-        for step in steps:
+        chosen = {int(n) for n in ns.only.split(",")} if ns.only else set(range(1, 9))
+        for number, step in enumerate(steps, start=1):
+            if number not in chosen:
+                continue
             new = step()
             for row in new:
                 print(f"  measured: {row.figure}: {row.zwr:.2f} {row.unit}", file=sys.stderr, flush=True)
@@ -351,7 +355,7 @@ def main() -> int:
             s.close()
     table = render(rows, size, time.monotonic() - started)
     print(table)
-    if not ns.no_save and not ns.tiny:
+    if not ns.no_save and not ns.tiny and not ns.only:
         with open(ROOT / "bench/RESULTS.md", "a") as handle:
             handle.write(table + "\n")
     return 0

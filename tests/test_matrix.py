@@ -223,8 +223,8 @@ async def test_tasks_screen_hostile_task_text(msim):
 
     original = scenario.RunSpec.task_json
 
-    def hostile(self, index, age, now):
-        task = original(self, index, age, now)
+    def hostile(self, index, age, now, state=None):
+        task = original(self, index, age, now, state)
         task["name"] = "[bold]x[/] \x1b[2J wipe"
         task["error_class"] = "\x1b]52;c;ZXZpbA==\x07"
         return task

@@ -121,3 +121,16 @@ async def test_frugal_when_rate_limit_budget_is_low():
             await engine.aclose()
         assert sim.rejected_429 == 0  # it slowed down by itself before Zuora said no
     assert engine.frugal or len(sim.requests) < 40
+
+
+async def test_refresh_during_an_in_flight_fetch_is_not_lost():
+    with Simulator(latency=0.3) as sim:
+        async with client_for(sim) as client:
+            engine = PollEngine(client, lambda u: None, interval=0.1)
+            engine.watch(19063)  # finished: one fetch, then the loop ends
+            await asyncio.sleep(0.1)  # that fetch is on the wire
+            engine.refresh(19063)
+            engine.watch(19063)  # watching again is a no-op, not a second loop
+            await asyncio.sleep(1.0)
+            await engine.aclose()
+        assert len(sim.requests_to("/workflow_runs/19063")) == 2

@@ -64,6 +64,7 @@ class _Watch:
     history: History = field(default_factory=History)
     polls: int = 0
     in_flight: bool = False
+    refresh_pending: bool = False  # refresh() arrived while a fetch was in flight: fetch again after it
     last_key: object = None
 
 
@@ -136,11 +137,13 @@ class PollEngine:
 
     def watch(self, run_id: int) -> None:
         """Start watching (idempotent). Must be called from within the event loop."""
-        watch = self._watches.get(run_id)
-        if watch is None:
-            watch = self._watches[run_id] = _Watch(run_id)
-        if watch.task is None or watch.task.done():
-            watch.task = asyncio.get_running_loop().create_task(self._loop(watch), name=f"zwr-poll-{run_id}")
+        if run_id in self._watches:
+            return  # already watched (a finished run's loop is restarted by refresh(), not here)
+        watch = self._watches[run_id] = _Watch(run_id)
+        self._start(watch)
+
+    def _start(self, watch: _Watch) -> None:
+        watch.task = asyncio.get_running_loop().create_task(self._loop(watch), name=f"zwr-poll-{watch.run_id}")
 
     def unwatch(self, run_id: int) -> None:
         watch = self._watches.pop(run_id, None)
@@ -156,8 +159,9 @@ class PollEngine:
                 continue
             watch.failures = 0
             if watch.task is None or watch.task.done():
-                self.watch(rid)
+                self._start(watch)
             else:
+                watch.refresh_pending = watch.in_flight
                 watch.wake.set()
 
     async def aclose(self) -> None:
@@ -226,6 +230,7 @@ class PollEngine:
             await self._running.wait()
             await self._budget_gate()
             watch.in_flight = True
+            watch.refresh_pending = False
             try:
                 result = await self.client.get_run(watch.run_id)
             except ZwrError as exc:
@@ -234,6 +239,8 @@ class PollEngine:
                 watch.failures += 1
                 if not exc.retryable:
                     self._emit(watch, (), polling=False, delay=None)
+                    if watch.refresh_pending:
+                        continue
                     return
                 if exc.retry_after is not None:
                     delay = max(exc.retry_after, self.interval)
@@ -254,6 +261,8 @@ class PollEngine:
             delay = self._delay_after_success(run)
             if delay is None:
                 self._emit(watch, transitions(before, run), polling=False, delay=None)
+                if watch.refresh_pending:
+                    continue  # the user asked for fresh data while this fetch was on the wire
                 return
             delay = self._stretch(delay)
             self._emit(watch, transitions(before, run), polling=True, delay=delay)

@@ -83,6 +83,14 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 512
 
+    def handle_error(self, request, client_address) -> None:
+        """Clients that hang up (benchmarks exiting, resets) are normal here, not worth a traceback."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
 
 class Simulator:
     """A Zuora Workflow API on 127.0.0.1. Runs evolve in real time (``speed`` scales it)."""

@@ -84,6 +84,8 @@ class ZwrApp(App):
         self.engine = PollEngine(self.client, self._on_engine_update, interval=self.interval,
                                  wallclock=lambda: self.clock().timestamp())
         self.main = MainScreen(self.make_banner(), self.clock)
+        for run_id in self.initial_ids:  # start fetching while the screen is being built
+            self.engine.watch(run_id)
         await self.push_screen(self.main)
         self.set_interval(5.0, self._tick_watchlist)
         self.set_interval(0.5, self._flush_status)
@@ -165,6 +167,8 @@ class ZwrApp(App):
                 watchlist.add_placeholder(run_id)
                 if run_id in self.bookmark_labels:
                     watchlist.set_label(run_id, self.bookmark_labels[run_id] or "★")
+                if run_id in self.updates:  # fetched while the screen was being built
+                    watchlist.upsert(self.updates[run_id])
             self.engine.watch(run_id)  # type: ignore[union-attr]
         if select and run_ids:
             watchlist.select_run(run_ids[0])
@@ -174,9 +178,11 @@ class ZwrApp(App):
         self._update_status()
 
     def on_run_updated(self, message: RunUpdated) -> None:
-        if not self._live():
-            return  # an update that lands while the app is shutting down
         update = message.update
+        if not self._live():
+            if not getattr(self, "_exit", False) and update.run_id in self.initial_ids:
+                self.updates[update.run_id] = update  # arrived before the screen: shown by watch_runs
+            return
         watchlist = self.main.query_one(Watchlist)
         if update.run_id not in watchlist.order:
             return  # unwatched meanwhile

@@ -98,4 +98,5 @@ class MainScreen(Screen):
             self.query_one(Watchlist).focus()
 
     def set_status(self, text: Text) -> None:
-        self.query_one("#statusline", Static).update(text)
+        # one fixed row: never worth a whole-screen layout pass (it was 2 per second)
+        self.query_one("#statusline", Static).update(text, layout=False)
