@@ -18,6 +18,16 @@ from typing import Any, Mapping
 # ----------------------------------------------------------------------------- statuses
 
 
+def _parse_status(cls, raw: object):
+    """Case- and space-tolerant lookup; anything else is the enum's UNKNOWN (the raw word is kept by the caller)."""
+    if isinstance(raw, str):
+        key = raw.strip().lower()
+        for status in cls:
+            if status.value.lower() == key and status is not cls.UNKNOWN:
+                return status
+    return cls.UNKNOWN
+
+
 class RunStatus(enum.Enum):
     QUEUED = "Queued"
     PROCESSING = "Processing"
@@ -28,12 +38,7 @@ class RunStatus(enum.Enum):
 
     @classmethod
     def parse(cls, raw: object) -> "RunStatus":
-        if isinstance(raw, str):
-            key = raw.strip().lower()
-            for status in cls:
-                if status.value.lower() == key and status is not cls.UNKNOWN:
-                    return status
-        return cls.UNKNOWN
+        return _parse_status(cls, raw)
 
 
 class TaskStatus(enum.Enum):
@@ -47,12 +52,7 @@ class TaskStatus(enum.Enum):
 
     @classmethod
     def parse(cls, raw: object) -> "TaskStatus":
-        if isinstance(raw, str):
-            key = raw.strip().lower()
-            for status in cls:
-                if status.value.lower() == key and status is not cls.UNKNOWN:
-                    return status
-        return cls.UNKNOWN
+        return _parse_status(cls, raw)
 
 
 class Phase(enum.Enum):

@@ -42,7 +42,7 @@ class LineTable(ScrollView, can_focus=True):
         Binding("enter", "select", "Select", show=False),
     ]
 
-    class Highlighted(Message):
+    class _RowMessage(Message):
         def __init__(self, table: "LineTable", key: str | None) -> None:
             super().__init__()
             self.table, self.key = table, key
@@ -51,14 +51,11 @@ class LineTable(ScrollView, can_focus=True):
         def control(self) -> "LineTable":
             return self.table
 
-    class Selected(Message):
-        def __init__(self, table: "LineTable", key: str | None) -> None:
-            super().__init__()
-            self.table, self.key = table, key
+    class Highlighted(_RowMessage):
+        """The cursor moved to another row (``key``)."""
 
-        @property
-        def control(self) -> "LineTable":
-            return self.table
+    class Selected(_RowMessage):
+        """Enter or a double click on a row."""
 
     def __init__(self, columns: Sequence[Column], **kwargs) -> None:
         super().__init__(**kwargs)
