@@ -58,8 +58,12 @@ def zwr_first_paint(base_url: str, run_id: str) -> None:
             self.painted = time.perf_counter() - T0
             self.exit()
 
-    app = Bench(Connection(base_url=base_url, auth=StaticToken("demo-token"), auth_source="bench"),
-                run_ids=[int(run_id)], interval=60, bell=False)
+    app = Bench(
+        Connection(base_url=base_url, auth=StaticToken("demo-token"), auth_source="bench"),
+        run_ids=[int(run_id)],
+        interval=60,
+        bell=False,
+    )
     app.run(headless=True, size=(120, 40))
     emit(first_paint=app.painted)
 
@@ -93,8 +97,13 @@ def zwr_watch(base_url: str, first_id: str, count: str, seconds: str, interval: 
             self.window_polls = self.engine.polls - self.polls0
             self.exit()
 
-    app = Bench(Connection(base_url=base_url, auth=StaticToken("demo-token"), auth_source="bench", profile="bench"),
-                run_ids=ids, interval=float(interval), bell=False, client_settings={"concurrency": 16})
+    app = Bench(
+        Connection(base_url=base_url, auth=StaticToken("demo-token"), auth_source="bench", profile="bench"),
+        run_ids=ids,
+        interval=float(interval),
+        bell=False,
+        client_settings={"concurrency": 16},
+    )
     app.run(headless=True, size=(160, 48))
     emit(cpu=app.cpu, wall=app.wall, polls=app.window_polls, runs=len(ids))
 

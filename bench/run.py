@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,8 +51,9 @@ class SimProcess:
     """``zwr sim`` in a subprocess (loopback only), so load generation and zwr do not share a GIL."""
 
     def __init__(self, *args: str) -> None:
-        self.proc = subprocess.Popen([ZWR, "sim", "--port", "0", *args], stdout=subprocess.PIPE, text=True,
-                                     env=bench_env())
+        self.proc = subprocess.Popen(
+            [ZWR, "sim", "--port", "0", *args], stdout=subprocess.PIPE, text=True, env=bench_env()
+        )
         line = self.proc.stdout.readline()
         self.base_url = line.strip().rsplit(" ", 1)[-1]
         assert self.base_url.startswith("http://127.0.0.1:"), line
@@ -67,8 +68,12 @@ _TMP = tempfile.mkdtemp(prefix="zwr-bench-")
 
 def bench_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ZUORA_", "ZWR_"))}
-    env.update(ZWR_CONFIG_DIR=f"{_TMP}/config", ZWR_DATA_DIR=f"{_TMP}/data", NO_COLOR="1",
-               PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    env.update(
+        ZWR_CONFIG_DIR=f"{_TMP}/config",
+        ZWR_DATA_DIR=f"{_TMP}/data",
+        NO_COLOR="1",
+        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+    )
     env.update(extra)
     return env
 
@@ -88,11 +93,18 @@ def run_json(cmd: list[str], env: dict[str, str], timeout: float = 900) -> dict:
 
 # ----------------------------------------------------------------------------- figures
 
+
 def fig1_get(sim: SimProcess, repeats: int) -> list[Row]:
     env = bench_env(ZUORA_BASE_URL=sim.base_url, ZUORA_BEARER_TOKEN="demo-token")
     zwr_cmd = [ZWR, "get", "19063", "--json"]
     bare_cmd = [PY, str(ROOT / "bench/bare_get.py"), "19063"]
-    curl_cmd = ["curl", "-sf", "-H", "Authorization: Bearer demo-token", f"{sim.base_url}/workflows/workflow_runs/19063"]
+    curl_cmd = [
+        "curl",
+        "-sf",
+        "-H",
+        "Authorization: Bearer demo-token",
+        f"{sim.base_url}/workflows/workflow_runs/19063",
+    ]
     for cmd in (zwr_cmd, bare_cmd):
         timed(cmd, env)  # warm the page cache
     samples = {"zwr": [], "bare": [], "curl": []}
@@ -102,7 +114,9 @@ def fig1_get(sim: SimProcess, repeats: int) -> list[Row]:
         if shutil.which("curl"):
             samples["curl"].append(timed(curl_cmd, env))
     z, b = statistics.median(samples["zwr"]), statistics.median(samples["bare"])
-    rows = [Row("1. zwr get --json, whole process (median)", z * 1000, b * 1000, "ms", "<= 1.3x bare httpx", z <= 1.3 * b)]
+    rows = [
+        Row("1. zwr get --json, whole process (median)", z * 1000, b * 1000, "ms", "<= 1.3x bare httpx", z <= 1.3 * b)
+    ]
     if samples["curl"]:
         c = statistics.median(samples["curl"])
         rows.append(Row("1b. same, against curl", z * 1000, c * 1000, "ms", "(reference)", None))
@@ -118,18 +132,35 @@ def fig2_first_paint(sim: SimProcess, repeats: int) -> list[Row]:
         zwr.append(run_json([PY, app, "first_paint", sim.base_url, "19066"], env)["first_paint"])
         base.append(run_json([PY, app, "minimal"], env)["first_paint"])
     z, b = statistics.median(zwr), statistics.median(base)
-    return [Row("2. zwr RUN_ID to status painted (process start)", z * 1000, b * 1000, "ms",
-                "<= 2.0x minimal Textual app", z <= 2.0 * b)]
+    return [
+        Row(
+            "2. zwr RUN_ID to status painted (process start)",
+            z * 1000,
+            b * 1000,
+            "ms",
+            "<= 2.0x minimal Textual app",
+            z <= 2.0 * b,
+        )
+    ]
 
 
 def fig3_memory(sim: SimProcess, runs: int, bookmarks: int) -> list[Row]:
     app = str(ROOT / "bench/apps.py")
-    zwr = run_json([PY, app, "watch", sim.base_url, "100001", str(runs), "3", "5"],
-                   bench_env(BENCH_BOOKMARKS=str(bookmarks)))
+    zwr = run_json(
+        [PY, app, "watch", sim.base_url, "100001", str(runs), "3", "5"], bench_env(BENCH_BOOKMARKS=str(bookmarks))
+    )
     base = run_json([PY, app, "minimal"], bench_env())
     z, b = zwr["maxrss_kb"] / 1024, base["maxrss_kb"] / 1024
-    return [Row(f"3. peak RSS watching {runs} runs, {bookmarks} bookmarks", z, b, "MiB",
-                "<= 2.0x minimal Textual app", z <= 2.0 * b)]
+    return [
+        Row(
+            f"3. peak RSS watching {runs} runs, {bookmarks} bookmarks",
+            z,
+            b,
+            "MiB",
+            "<= 2.0x minimal Textual app",
+            z <= 2.0 * b,
+        )
+    ]
 
 
 def fig4_cpu(finished: SimProcess, active: SimProcess, runs: int, seconds: float) -> list[Row]:
@@ -140,10 +171,24 @@ def fig4_cpu(finished: SimProcess, active: SimProcess, runs: int, seconds: float
     busy_pct = busy["cpu"] / busy["wall"] * 100
     per_poll = busy["cpu"] * 1000 / max(1, busy["polls"])
     return [
-        Row(f"4a. CPU, {runs} finished runs for {seconds:g}s", idle_pct, None, "% core", "< 1%", idle_pct < 1.0,
-            f"{idle['polls']} polls"),
-        Row(f"4b. CPU, {runs} active runs at 5s for {seconds:g}s", busy_pct, None, "% core", "< 5%", busy_pct < 5.0,
-            f"{busy['polls']} polls, {per_poll:.2f} ms CPU per poll (fetch+parse+diff+render)"),
+        Row(
+            f"4a. CPU, {runs} finished runs for {seconds:g}s",
+            idle_pct,
+            None,
+            "% core",
+            "< 1%",
+            idle_pct < 1.0,
+            f"{idle['polls']} polls",
+        ),
+        Row(
+            f"4b. CPU, {runs} active runs at 5s for {seconds:g}s",
+            busy_pct,
+            None,
+            "% core",
+            "< 5%",
+            busy_pct < 5.0,
+            f"{busy['polls']} polls, {per_poll:.2f} ms CPU per poll (fetch+parse+diff+render)",
+        ),
     ]
 
 
@@ -155,8 +200,13 @@ async def _responsiveness(base_url: str, runs: int, presses: int) -> list[float]
     from tui.ui.widgets.runview import RunDetail
 
     ids = list(range(100001, 100001 + runs))
-    app = ZwrApp(Connection(base_url=base_url, auth=StaticToken("demo-token"), auth_source="bench"),
-                 run_ids=ids, interval=2.0, bell=False, client_settings={"concurrency": 16})
+    app = ZwrApp(
+        Connection(base_url=base_url, auth=StaticToken("demo-token"), auth_source="bench"),
+        run_ids=ids,
+        interval=2.0,
+        bell=False,
+        client_settings={"concurrency": 16},
+    )
     latencies = []
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_for(lambda: len(app.updates) == runs, timeout=120, pilot=pilot)
@@ -183,9 +233,18 @@ def fig5_responsiveness(sim: SimProcess, runs: int, presses: int) -> list[Row]:
     lat = sorted(asyncio.run(_responsiveness(sim.base_url, runs, presses)))
     p95 = lat[int(len(lat) * 0.95) - 1] * 1000
     p99 = lat[max(0, int(len(lat) * 0.99) - 1)] * 1000
-    return [Row(f"5. key to screen, {runs} active runs @2s, 50ms latency: p95", p95, None, "ms", "< 50 ms", p95 < 50,
-                f"median {statistics.median(lat) * 1000:.1f} ms, n={len(lat)}"),
-            Row("5. same: p99", p99, None, "ms", "< 100 ms", p99 < 100)]
+    return [
+        Row(
+            f"5. key to screen, {runs} active runs @2s, 50ms latency: p95",
+            p95,
+            None,
+            "ms",
+            "< 50 ms",
+            p95 < 50,
+            f"median {statistics.median(lat) * 1000:.1f} ms, n={len(lat)}",
+        ),
+        Row("5. same: p99", p99, None, "ms", "< 100 ms", p99 < 100),
+    ]
 
 
 async def _discipline(runs: int, interval: float, latency: float, concurrency: int, window: float):
@@ -197,7 +256,9 @@ async def _discipline(runs: int, interval: float, latency: float, concurrency: i
     scenario = Scenario()
     ids = scenario.add_synthetic(runs)
     with Simulator(scenario, latency=latency) as sim:
-        async with ZuoraClient(ClientSettings(sim.base_url, concurrency=concurrency), StaticToken("demo-token")) as client:
+        async with ZuoraClient(
+            ClientSettings(sim.base_url, concurrency=concurrency), StaticToken("demo-token")
+        ) as client:
             engine = PollEngine(client, lambda u: None, interval=interval)
             for run_id in ids:
                 engine.watch(run_id)
@@ -233,14 +294,25 @@ def fig6_discipline(window: float) -> list[Row]:
     by_run: dict[str, list] = {}
     for r in records:
         by_run.setdefault(r.path, []).append(r)
-    overlaps = sum(1 for rs in by_run.values() for a, b in zip(sorted(rs, key=lambda r: r.started),
-                                                                 sorted(rs, key=lambda r: r.started)[1:])
-                   if b.started < a.ended - 0.001)
+    overlaps = sum(
+        1
+        for rs in by_run.values()
+        for a, b in zip(sorted(rs, key=lambda r: r.started), sorted(rs, key=lambda r: r.started)[1:])
+        if b.started < a.ended - 0.001
+    )
     expected = window / interval
     per_run = statistics.median(len(rs) for rs in by_run.values())
-    rows.append(Row(f"6a. fetches per active run in {window:g}s @{interval:g}s", per_run, expected, "fetches",
-                    "~1 per interval, 0 overlaps", abs(per_run - expected) <= 0.2 * expected + 1 and overlaps == 0,
-                    f"{overlaps} overlapping requests, max in flight {max_in_flight}/{conc}"))
+    rows.append(
+        Row(
+            f"6a. fetches per active run in {window:g}s @{interval:g}s",
+            per_run,
+            expected,
+            "fetches",
+            "~1 per interval, 0 overlaps",
+            abs(per_run - expected) <= 0.2 * expected + 1 and overlaps == 0,
+            f"{overlaps} overlapping requests, max in flight {max_in_flight}/{conc}",
+        )
+    )
     # b) saturated: throughput vs concurrency / latency (simulator in its own process)
     runs, interval, latency, conc = 300, 0.5, 0.1, 8
     sim = SimProcess("--synthetic", str(runs), "--latency", str(latency))
@@ -249,9 +321,17 @@ def fig6_discipline(window: float) -> list[Row]:
     finally:
         sim.close()
     capacity = conc / latency
-    rows.append(Row(f"6b. throughput, {runs} runs @{interval:g}s, {latency * 1000:.0f}ms latency, conc {conc}",
-                    throughput, capacity, "req/s", ">= 90% of conc/latency, in-flight <= limit",
-                    throughput >= 0.9 * capacity and max_in_flight <= conc, f"max in flight {max_in_flight}"))
+    rows.append(
+        Row(
+            f"6b. throughput, {runs} runs @{interval:g}s, {latency * 1000:.0f}ms latency, conc {conc}",
+            throughput,
+            capacity,
+            "req/s",
+            ">= 90% of conc/latency, in-flight <= limit",
+            throughput >= 0.9 * capacity and max_in_flight <= conc,
+            f"max in flight {max_in_flight}",
+        )
+    )
     return rows
 
 
@@ -275,9 +355,18 @@ async def _frugal(runs: int, limit: int, per: float, window: float):
 
 
 def fig7_frugal(window: float) -> list[Row]:
-    rejected, sent, frugal = asyncio.run(_frugal(40, 200, 20.0, window))
-    return [Row(f"7. 429s with 40 runs @1s, limit 200/20s, {window:g}s", rejected, None, "429s", "0 (slows by itself)",
-                rejected == 0, f"{sent} requests sent; unthrottled would be ~{int(40 * window)}")]
+    rejected, sent, _slowed = asyncio.run(_frugal(40, 200, 20.0, window))
+    return [
+        Row(
+            f"7. 429s with 40 runs @1s, limit 200/20s, {window:g}s",
+            rejected,
+            None,
+            "429s",
+            "0 (slows by itself)",
+            rejected == 0,
+            f"{sent} requests sent; unthrottled would be ~{int(40 * window)}",
+        )
+    ]
 
 
 async def _drilldown(base_url: str, run_id: int) -> tuple[float, int, int]:
@@ -286,15 +375,22 @@ async def _drilldown(base_url: str, run_id: int) -> tuple[float, int, int]:
     from tui.store.connection import Connection
     from tui.ui.app import ZwrApp
 
-    app = ZwrApp(Connection(base_url=base_url, auth=StaticToken("demo-token"), auth_source="bench"),
-                 run_ids=[run_id], interval=60, bell=False)
+    app = ZwrApp(
+        Connection(base_url=base_url, auth=StaticToken("demo-token"), auth_source="bench"),
+        run_ids=[run_id],
+        interval=60,
+        bell=False,
+    )
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_for(lambda: run_id in app.updates, pilot=pilot)
         total = app.updates[run_id].run.tasks.total
         started = time.perf_counter()
         await pilot.press("t")
-        await wait_for(lambda: app.screen.query("#tasks-table") and app.screen.query_one("#tasks-table").row_count >= total,
-                       timeout=60, pilot=pilot)
+        await wait_for(
+            lambda: app.screen.query("#tasks-table") and app.screen.query_one("#tasks-table").row_count >= total,
+            timeout=60,
+            pilot=pilot,
+        )
         await pilot.pause()
         elapsed = time.perf_counter() - started
         widgets = len(list(app.screen.walk_children(with_self=True)))
@@ -304,11 +400,21 @@ async def _drilldown(base_url: str, run_id: int) -> tuple[float, int, int]:
 def fig8_drilldown(sim: SimProcess) -> list[Row]:
     os.environ.update(bench_env())
     elapsed, total, widgets = asyncio.run(_drilldown(sim.base_url, 19070))
-    return [Row(f"8. tasks screen of a {total:,}-task run, 20ms/page", elapsed * 1000, None, "ms", "< 2000 ms",
-                elapsed < 2.0, f"{widgets} widgets on the screen (table rows are not widgets)")]
+    return [
+        Row(
+            f"8. tasks screen of a {total:,}-task run, 20ms/page",
+            elapsed * 1000,
+            None,
+            "ms",
+            "< 2000 ms",
+            elapsed < 2.0,
+            f"{widgets} widgets on the screen (table rows are not widgets)",
+        )
+    ]
 
 
 # ----------------------------------------------------------------------------- main
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -318,12 +424,17 @@ def main() -> int:
     parser.add_argument("--only", metavar="N,N", help="run only these figures, e.g. 2,4,5")
     ns = parser.parse_args()
     size = "tiny" if ns.tiny else "quick" if ns.quick else "full"
-    p = {"tiny": dict(repeats=2, runs_mem=20, bookmarks=50, cpu_runs=10, cpu_window=2, resp_runs=20, presses=10,
-                      window=3),
-         "quick": dict(repeats=7, runs_mem=500, bookmarks=1000, cpu_runs=50, cpu_window=20, resp_runs=300,
-                       presses=60, window=20),
-         "full": dict(repeats=15, runs_mem=500, bookmarks=1000, cpu_runs=50, cpu_window=60, resp_runs=300,
-                      presses=200, window=60)}[size]
+    p = {
+        "tiny": dict(
+            repeats=2, runs_mem=20, bookmarks=50, cpu_runs=10, cpu_window=2, resp_runs=20, presses=10, window=3
+        ),
+        "quick": dict(
+            repeats=7, runs_mem=500, bookmarks=1000, cpu_runs=50, cpu_window=20, resp_runs=300, presses=60, window=20
+        ),
+        "full": dict(
+            repeats=15, runs_mem=500, bookmarks=1000, cpu_runs=50, cpu_window=60, resp_runs=300, presses=200, window=60
+        ),
+    }[size]
     started = time.monotonic()
     rows: list[Row] = []
     demo = SimProcess()
@@ -362,10 +473,16 @@ def main() -> int:
 
 
 def render(rows: list[Row], size: str, seconds: float) -> str:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [f"## {when}, commit {commit or '?'}, {size} run, {seconds:.0f}s, {os.cpu_count()} cores", "",
-             "| figure | zwr | baseline | ratio | target | met | notes |", "|---|---|---|---|---|---|---|"]
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        f"## {when}, commit {commit or '?'}, {size} run, {seconds:.0f}s, {os.cpu_count()} cores",
+        "",
+        "| figure | zwr | baseline | ratio | target | met | notes |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         base = f"{r.baseline:.2f} {r.unit}" if r.baseline is not None else "—"
         met = "—" if r.ok is None else ("yes" if r.ok else "NO")

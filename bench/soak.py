@@ -43,8 +43,13 @@ async def soak(runs: int, minutes: float, fault_rate: float, interval: float) ->
     sim.record_requests = False
     sim.start()
     add_random_faults(sim, fault_rate)
-    app = ZwrApp(Connection(base_url=sim.base_url, auth=StaticToken("demo-token"), auth_source="soak"),
-                 run_ids=ids, interval=interval, bell=False, client_settings={"concurrency": 16, "max_attempts": 2})
+    app = ZwrApp(
+        Connection(base_url=sim.base_url, auth=StaticToken("demo-token"), auth_source="soak"),
+        run_ids=ids,
+        interval=interval,
+        bell=False,
+        client_settings={"concurrency": 16, "max_attempts": 2},
+    )
     samples: list[tuple[float, float]] = []
     errors_seen = 0
     try:
@@ -65,8 +70,11 @@ async def soak(runs: int, minutes: float, fault_rate: float, interval: float) ->
             sim.clear_faults()
             recover_started = time.monotonic()
             try:
-                await wait_for(lambda: all(u.error is None and u.run is not None for u in app.updates.values()),
-                               timeout=90, pilot=pilot)
+                await wait_for(
+                    lambda: all(u.error is None and u.run is not None for u in app.updates.values()),
+                    timeout=90,
+                    pilot=pilot,
+                )
                 recovered = time.monotonic() - recover_started
             except AssertionError:
                 recovered = None
@@ -75,10 +83,14 @@ async def soak(runs: int, minutes: float, fault_rate: float, interval: float) ->
         sim.stop()
     flat = end <= warm * 1.25 + 20
     print(f"runs {runs}, {minutes:g} min, faults {fault_rate:.0%}, interval {interval:g}s, polls {polls}")
-    print(f"RSS after warm-up {warm:.1f} MiB, at end {end:.1f} MiB ({'flat' if flat else 'GREW'}); samples: "
-          + ", ".join(f"{t:.0f}s={m:.0f}" for t, m in samples))
+    print(
+        f"RSS after warm-up {warm:.1f} MiB, at end {end:.1f} MiB ({'flat' if flat else 'GREW'}); samples: "
+        + ", ".join(f"{t:.0f}s={m:.0f}" for t, m in samples)
+    )
     print(f"error states observed at samples: {errors_seen}; crashed: no")
-    print(f"recovery after faults stopped: {'all runs in %.1fs' % recovered if recovered is not None else 'NOT all: ' + str(stuck[:10])}")
+    print(
+        f"recovery after faults stopped: {f'all runs in {recovered:.1f}s' if recovered is not None else 'NOT all: ' + str(stuck[:10])}"
+    )
     return 0 if flat and recovered is not None else 1
 
 

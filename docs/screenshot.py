@@ -9,9 +9,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.uihelpers import frozen_scenario, make_app, wait_for  # noqa: E402
-from tui.sim import Simulator  # noqa: E402
-from tui.ui.widgets.watchlist import Watchlist  # noqa: E402
+from tests.uihelpers import frozen_scenario, make_app, wait_for
+from tui.sim import Simulator
+from tui.ui.widgets.watchlist import Watchlist
 
 
 async def main() -> None:

@@ -45,7 +45,6 @@ def isolated_env(tmp_path, monkeypatch):
     from tui.store import credentials
 
     credentials._default_store = None
-    credentials.warnings.clear()
     yield tmp_path
 
 
@@ -83,5 +82,12 @@ def cli_env(sim: Simulator | None = None, **extra: str) -> dict[str, str]:
 def run_zwr(*args: str, env: dict[str, str], input: str | None = None, timeout: float = 60):
     import subprocess
 
-    return subprocess.run([sys.executable, "-m", "tui", *args], env=env, input=input, capture_output=True,
-                          text=True, timeout=timeout, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args],
+        env=env,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )

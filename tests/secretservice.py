@@ -24,17 +24,29 @@ def start_secret_service(root: Path, *, unlock: bool = True) -> tuple[dict[str, 
     for d in (home, runtime):
         d.mkdir(parents=True, exist_ok=True)
         d.chmod(0o700)
-    env = dict(os.environ, HOME=str(home), XDG_RUNTIME_DIR=str(runtime),
-               XDG_DATA_HOME=str(home / ".local/share"), XDG_CONFIG_HOME=str(home / ".config"))
+    env = dict(
+        os.environ,
+        HOME=str(home),
+        XDG_RUNTIME_DIR=str(runtime),
+        XDG_DATA_HOME=str(home / ".local/share"),
+        XDG_CONFIG_HOME=str(home / ".config"),
+    )
     env.pop("PYTHON_KEYRING_BACKEND", None)
-    out = subprocess.run(["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
-                         capture_output=True, text=True, env=env, timeout=20, check=True).stdout.split()
+    out = subprocess.run(
+        ["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=20,
+        check=True,
+    ).stdout.split()
     address, dbus_pid = out[0], int(out[1])
     env["DBUS_SESSION_BUS_ADDRESS"] = address
     args = ["gnome-keyring-daemon", "--components=secrets"]
     args.append("--unlock" if unlock else "--daemonize")
-    proc = subprocess.run(args, input="test-password" if unlock else None, capture_output=True, text=True,
-                          env=env, timeout=20)
+    proc = subprocess.run(
+        args, input="test-password" if unlock else None, capture_output=True, text=True, env=env, timeout=20
+    )
     pids = [dbus_pid]
     for line in proc.stdout.splitlines():
         if line.startswith("GNOME_KEYRING_PID="):

@@ -39,10 +39,15 @@ def test_pasted_url(sim):
     assert out.returncode == 0 and "Run 19063" in out.stdout
 
 
-@pytest.mark.parametrize("fault, code", [
-    (dict(kind="status", status=403), 5), (dict(kind="status", status=500), 8),
-    (dict(kind="truncate"), 11), (dict(kind="html", status=200), 11),
-])
+@pytest.mark.parametrize(
+    "fault, code",
+    [
+        (dict(kind="status", status=403), 5),
+        (dict(kind="status", status=500), 8),
+        (dict(kind="truncate"), 11),
+        (dict(kind="html", status=200), 11),
+    ],
+)
 def test_exit_codes(sim, fault, code):
     kind = fault.pop("kind")
     sim.add_fault(kind, **fault)
@@ -57,7 +62,9 @@ def test_exit_code_auth_and_config(sim):
 
 
 def test_exit_code_network_refused():
-    out = run_zwr("get", "19063", "--timeout", "2", env=cli_env(ZUORA_BASE_URL="http://127.0.0.1:9", ZUORA_BEARER_TOKEN="x"))
+    out = run_zwr(
+        "get", "19063", "--timeout", "2", env=cli_env(ZUORA_BASE_URL="http://127.0.0.1:9", ZUORA_BEARER_TOKEN="x")
+    )
     assert out.returncode == 10 and "refused" in out.stderr
 
 
@@ -81,7 +88,7 @@ def test_watch_until_finished_exit_status_ok():
         out = run_zwr("watch", "500", "--interval", "0.2", "--exit-status", env=cli_env(sim))
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    assert any("Queued" in l for l in lines) and any("Processing" in l for l in lines)
+    assert any("Queued" in line for line in lines) and any("Processing" in line for line in lines)
     assert "✔ Finished" in out.stdout
 
 

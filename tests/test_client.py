@@ -26,12 +26,22 @@ class Sleeps:
 
 
 def make(sim, auth=None, sleep=None, **settings):
-    return ZuoraClient(ClientSettings(sim.base_url, **settings), auth or StaticToken(sim.demo_token),
-                       sleep=sleep or Sleeps())
+    return ZuoraClient(
+        ClientSettings(sim.base_url, **settings), auth or StaticToken(sim.demo_token), sleep=sleep or Sleeps()
+    )
 
 
-EXPECTED = {19063: "Finished", 19064: "Queued", 19066: "Finished", 19068: "Stopped", 19069: "Finished",
-            19070: "Processing", 19072: "Processing", 19073: "Finished", 19074: "Finished"}
+EXPECTED = {
+    19063: "Finished",
+    19064: "Queued",
+    19066: "Finished",
+    19068: "Stopped",
+    19069: "Finished",
+    19070: "Processing",
+    19072: "Processing",
+    19073: "Finished",
+    19074: "Finished",
+}
 
 
 async def test_every_demo_status(sim):
@@ -85,8 +95,10 @@ def test_track_id_validation(bad):
         ClientSettings("http://127.0.0.1:1", track_id=bad)
 
 
-@pytest.mark.parametrize("url", ["http://rest.zuora.com", "ftp://x", "https://u:p@rest.zuora.com",
-                                 "https://rest.zuora.com?x=1", "rest.zuora.com"])
+@pytest.mark.parametrize(
+    "url",
+    ["http://rest.zuora.com", "ftp://x", "https://u:p@rest.zuora.com", "https://rest.zuora.com?x=1", "rest.zuora.com"],
+)
 def test_base_url_validation(url):
     with pytest.raises(E.ConfigError):
         ClientSettings(url)
@@ -99,6 +111,7 @@ async def test_gzip_response_decoded(sim):
 
 
 # ---------------------------------------------------------------------------- error classes
+
 
 async def test_404_mentions_retention(sim):
     async with make(sim) as client:
@@ -220,6 +233,7 @@ async def test_html_with_200(sim):
 @pytest.mark.parametrize("body", [[1, 2], None, "a string"])
 async def test_wrong_json_shape(sim, body):
     import json
+
     sim.add_fault("body", body=json.dumps(body).encode())
     async with make(sim) as client:
         with pytest.raises(E.BadResponse, match="not a run object"):
@@ -257,6 +271,7 @@ async def test_redirect_not_followed_and_token_stays_home(sim):
 
 
 # ---------------------------------------------------------------------------- auth
+
 
 async def test_oauth_token_obtained_and_reused(sim):
     auth = OAuthClientCredentials(sim.client_id, sim.client_secret)
@@ -304,6 +319,7 @@ async def test_persistent_401_after_renewal_is_an_auth_error(sim):
 
 # ---------------------------------------------------------------------------- tasks and pagination
 
+
 async def test_all_task_pages_sequential_and_concurrent(sim):
     async with make(sim) as client:
         sequential = await client.get_tasks(19073)
@@ -334,6 +350,7 @@ async def test_huge_run_ten_thousand_tasks(sim):
 
 
 # ---------------------------------------------------------------------------- limits
+
 
 async def test_concurrency_is_bounded():
     with Simulator(latency=0.03) as sim:

@@ -31,8 +31,12 @@ def imported_names(path: Path):
 @pytest.mark.parametrize("layer", CORE_LAYERS)
 def test_no_textual_outside_ui(layer):
     """The CLI may launch the UI lazily (``zwr``, ``zwr demo``) but never imports Textual itself."""
-    offenders = [(p.name, n) for p in modules(layer) for n in imported_names(p)
-                 if n.split(".")[0] in ("textual", "rich") or (n.startswith("tui.ui") and layer != "cli")]
+    offenders = [
+        (p.name, n)
+        for p in modules(layer)
+        for n in imported_names(p)
+        if n.split(".")[0] in ("textual", "rich") or (n.startswith("tui.ui") and layer != "cli")
+    ]
     assert offenders == [], offenders
 
 
@@ -45,19 +49,23 @@ def test_simulator_is_stdlib_only():
 
 
 def test_core_layers_import_without_textual_at_runtime():
-    code = ("import sys, importlib, pkgutil, tui\n"
-            "for layer in %r:\n"
-            "    pkg = importlib.import_module('tui.' + layer)\n"
-            "    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
-            "        importlib.import_module(m.name)\n"
-            "print('textual' in sys.modules)\n") % CORE_LAYERS
+    code = (
+        "import sys, importlib, pkgutil, tui\n"
+        f"for layer in {CORE_LAYERS!r}:\n"
+        "    pkg = importlib.import_module('tui.' + layer)\n"
+        "    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
+        "        importlib.import_module(m.name)\n"
+        "print('textual' in sys.modules)\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
 
 
 def test_get_path_imports_neither_textual_nor_keyring(sim):
-    code = ("import sys\nfrom tui.cli.main import main\nrc = main(['get', '19063', '--json'])\n"
-            "sys.stderr.write(repr(['textual' in sys.modules, 'keyring' in sys.modules, rc]))\n")
+    code = (
+        "import sys\nfrom tui.cli.main import main\nrc = main(['get', '19063', '--json'])\n"
+        "sys.stderr.write(repr(['textual' in sys.modules, 'keyring' in sys.modules, rc]))\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=cli_env(sim))
     assert out.stderr.strip().endswith("[False, False, 0]"), out.stderr

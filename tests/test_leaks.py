@@ -64,6 +64,7 @@ async def test_traceback_with_locals_masks_secrets(secret_sim):
 
         def crash(client=client, auth=auth, token=token):
             raise RuntimeError("boom")
+
         try:
             crash()
         except RuntimeError as exc:

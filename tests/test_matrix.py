@@ -11,9 +11,9 @@ from __future__ import annotations
 import email.utils
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -53,47 +53,150 @@ ROWS = [
     Row("401-bad-token", fault("status", status=401, path="workflow_runs"), 4, "HTTP 401", "permanent"),
     Row("403", fault("status", status=403, path="workflow_runs"), 5, "Workflow View Access", "permanent"),
     Row("404", fault("status", status=404, path="workflow_runs"), 6, "30 days", "permanent"),
-    Row("429-retry-after-seconds", fault("status", status=429, headers={"Retry-After": "1"}, path="workflow_runs"),
-        7, "HTTP 429", "transient"),
+    Row(
+        "429-retry-after-seconds",
+        fault("status", status=429, headers={"Retry-After": "1"}, path="workflow_runs"),
+        7,
+        "HTTP 429",
+        "transient",
+    ),
     Row("429-no-retry-after", fault("status", status=429, path="workflow_runs"), 7, "HTTP 429", "transient"),
-    Row("429-retry-after-date", lambda sim: sim.add_fault("status", status=429, headers={"Retry-After": http_date(1)},
-                                                        path="workflow_runs"), 7, "HTTP 429", "transient"),
+    Row(
+        "429-retry-after-date",
+        lambda sim: sim.add_fault("status", status=429, headers={"Retry-After": http_date(1)}, path="workflow_runs"),
+        7,
+        "HTTP 429",
+        "transient",
+    ),
     Row("500", fault("status", status=500, path="workflow_runs"), 8, "HTTP 500", "transient"),
     Row("502-html", fault("html", status=502, path="workflow_runs"), 8, "Bad Gateway", "transient"),
-    Row("503-retry-after", fault("status", status=503, headers={"Retry-After": "1"}, path="workflow_runs"), 8,
-        "HTTP 503", "transient"),
+    Row(
+        "503-retry-after",
+        fault("status", status=503, headers={"Retry-After": "1"}, path="workflow_runs"),
+        8,
+        "HTTP 503",
+        "transient",
+    ),
     Row("504", fault("status", status=504, path="workflow_runs"), 8, "HTTP 504", "transient"),
     Row("reset-mid-body", fault("reset", mid_body=True, path="workflow_runs"), 10, "closed", "transient"),
-    Row("read-timeout", fault("hang", delay=3, path="workflow_runs"), 9, "Timed out", "transient",
-        env={"--timeout": "0.5"}),
+    Row(
+        "read-timeout",
+        fault("hang", delay=3, path="workflow_runs"),
+        9,
+        "Timed out",
+        "transient",
+        env={"--timeout": "0.5"},
+    ),
     Row("gzip-body", fault("oversize", size=50_000, path="workflow_runs"), 0, "Finished", "ok"),
     Row("truncated-json", fault("truncate", path="workflow_runs"), 11, "not valid JSON", "permanent"),
-    Row("non-json-200", fault("body", body=b"hello, not json", path="workflow_runs"), 11, "not valid JSON", "permanent"),
+    Row(
+        "non-json-200", fault("body", body=b"hello, not json", path="workflow_runs"), 11, "not valid JSON", "permanent"
+    ),
     Row("shape-list", fault("body", body=b"[1, 2]", path="workflow_runs"), 11, "not a run object", "permanent"),
     Row("shape-null", fault("body", body=b"null", path="workflow_runs"), 11, "not a run object", "permanent"),
     Row("shape-string", fault("body", body=b'"run"', path="workflow_runs"), 11, "not a run object", "permanent"),
-    Row("wrong-types", fault("fields", fields={"createdAt": 5, "runTime": "fast", "cpuTime": [], "id": "x"},
-                             path="workflow_runs"), 0, "not a timestamp", "data"),
-    Row("unknown-status", fault("fields", fields={"status": "Hibernating"}, path="workflow_runs"), 0,
-        "Hibernating", "data"),
-    Row("counts-dont-add-up", fault("fields", fields={"tasks": {"total": 4, "success": 9, "error": 1, "queued": 0,
-                                                                "processing": 0, "pending": 0, "stopped": 0}},
-                                    path="workflow_runs"), 0, "add up to 10", "data"),
-    Row("negative-and-huge", fault("fields", fields={"tasks": {"total": 10**15, "success": 10**15, "error": -3,
-                                                               "queued": 0, "processing": 0, "pending": 0,
-                                                               "stopped": 0}}, path="workflow_runs"), 0,
-        "negative", "data"),
-    Row("total-zero", fault("fields", fields={"tasks": {"total": 0, "success": 0, "error": 0, "queued": 0,
-                                                        "processing": 0, "pending": 0, "stopped": 0}},
-                            path="workflow_runs"), 0, "0 total", "data", tui="none (total = 0)"),
+    Row(
+        "wrong-types",
+        fault("fields", fields={"createdAt": 5, "runTime": "fast", "cpuTime": [], "id": "x"}, path="workflow_runs"),
+        0,
+        "not a timestamp",
+        "data",
+    ),
+    Row(
+        "unknown-status",
+        fault("fields", fields={"status": "Hibernating"}, path="workflow_runs"),
+        0,
+        "Hibernating",
+        "data",
+    ),
+    Row(
+        "counts-dont-add-up",
+        fault(
+            "fields",
+            fields={
+                "tasks": {
+                    "total": 4,
+                    "success": 9,
+                    "error": 1,
+                    "queued": 0,
+                    "processing": 0,
+                    "pending": 0,
+                    "stopped": 0,
+                }
+            },
+            path="workflow_runs",
+        ),
+        0,
+        "add up to 10",
+        "data",
+    ),
+    Row(
+        "negative-and-huge",
+        fault(
+            "fields",
+            fields={
+                "tasks": {
+                    "total": 10**15,
+                    "success": 10**15,
+                    "error": -3,
+                    "queued": 0,
+                    "processing": 0,
+                    "pending": 0,
+                    "stopped": 0,
+                }
+            },
+            path="workflow_runs",
+        ),
+        0,
+        "negative",
+        "data",
+    ),
+    Row(
+        "total-zero",
+        fault(
+            "fields",
+            fields={
+                "tasks": {
+                    "total": 0,
+                    "success": 0,
+                    "error": 0,
+                    "queued": 0,
+                    "processing": 0,
+                    "pending": 0,
+                    "stopped": 0,
+                }
+            },
+            path="workflow_runs",
+        ),
+        0,
+        "0 total",
+        "data",
+        tui="none (total = 0)",
+    ),
     Row("10MB-body", fault("oversize", size=10 * 1024 * 1024, path="workflow_runs"), 11, "larger than", "permanent"),
-    Row("1MB-name", fault("fields", fields={"name": "N" * 1_000_000}, path="workflow_runs"), 0, "chars)", "data",
-        tui="NNNN"),
-    Row("rich-markup", fault("fields", fields={"name": "[bold red]boom[/] [link=http://x]y[/link]"},
-                             path="workflow_runs"), 0, "[bold red]boom[/]", "data"),
+    Row(
+        "1MB-name",
+        fault("fields", fields={"name": "N" * 1_000_000}, path="workflow_runs"),
+        0,
+        "chars)",
+        "data",
+        tui="NNNN",
+    ),
+    Row(
+        "rich-markup",
+        fault("fields", fields={"name": "[bold red]boom[/] [link=http://x]y[/link]"}, path="workflow_runs"),
+        0,
+        "[bold red]boom[/]",
+        "data",
+    ),
     Row("escape-codes", fault("fields", fields={"name": ESCAPES}, path="workflow_runs"), 0, "␛]52;c;ZXZpbA==", "data"),
-    Row("rtl-and-wide", fault("fields", fields={"name": "\u202eevil\u202c שלום 東京ワイド"}, path="workflow_runs"), 0,
-        "שלום 東京ワイド", "data"),
+    Row(
+        "rtl-and-wide",
+        fault("fields", fields={"name": "\u202eevil\u202c שלום 東京ワイド"}, path="workflow_runs"),
+        0,
+        "שלום 東京ワイド",
+        "data",
+    ),
 ]
 IDS = [r.id for r in ROWS]
 
@@ -118,6 +221,7 @@ def env_for(sim, **extra):
 
 # ---------------------------------------------------------------------------- column: zwr get
 
+
 @pytest.mark.parametrize("row", ROWS, ids=IDS)
 def test_get(row, msim):
     row.apply(msim)
@@ -130,16 +234,18 @@ def test_get(row, msim):
     assert_clean(out.stdout + out.stderr)
     if row.get_code:
         assert out.stderr.startswith("error:") and "Traceback" not in out.stderr
-        assert "Zuora-Request-Id" in out.stderr or row.nature == "transient" and row.id.startswith(("reset", "read"))
+        assert "Zuora-Request-Id" in out.stderr or (row.nature == "transient" and row.id.startswith(("reset", "read")))
 
 
 # ---------------------------------------------------------------------------- column: zwr watch
 
+
 @pytest.mark.parametrize("row", ROWS, ids=IDS)
 def test_watch(row, msim):
     row.apply(msim)
-    args = ["watch", str(row.run_id), "--interval", "0.2", "--max-wait", "4"] + \
-        [x for kv in row.env.items() for x in kv]
+    args = ["watch", str(row.run_id), "--interval", "0.2", "--max-wait", "4"] + [
+        x for kv in row.env.items() for x in kv
+    ]
     out = run_zwr(*args, env=env_for(msim), timeout=60)
     text = out.stdout + out.stderr
     assert_clean(text)
@@ -153,6 +259,7 @@ def test_watch(row, msim):
 
 
 # ---------------------------------------------------------------------------- column: the TUI
+
 
 @pytest.mark.parametrize("row", ROWS, ids=IDS)
 async def test_tui(row, msim):
@@ -174,8 +281,11 @@ async def test_tui(row, msim):
             assert (row.tui or row.message) in shown and "stale" in shown
             assert "Finished" in text_of(app.main.query_one("#detail-badge"))
         else:
-            await wait_for(lambda: app.updates[row.run_id].run is not None and app.updates[row.run_id].run != good,
-                           timeout=15, pilot=pilot) if row.nature == "data" else await pilot.pause(0.5)
+            await wait_for(
+                lambda: app.updates[row.run_id].run is not None and app.updates[row.run_id].run != good,
+                timeout=15,
+                pilot=pilot,
+            ) if row.nature == "data" else await pilot.pause(0.5)
             await pilot.pause(0.1)
             detail = "".join(text_of(w) for w in app.main.query("#detail-title, #detail-badge, #detail-timing"))
             detail += text_of(app.main.query_one(TaskBars))
@@ -228,6 +338,7 @@ async def test_tasks_screen_hostile_task_text(msim):
         task["name"] = "[bold]x[/] \x1b[2J wipe"
         task["error_class"] = "\x1b]52;c;ZXZpbA==\x07"
         return task
+
     scenario.RunSpec.task_json = hostile
     try:
         app = make_app(msim, [19066])
@@ -244,6 +355,7 @@ async def test_tasks_screen_hostile_task_text(msim):
 
 
 # ---------------------------------------------------------------------------- rows that need their own world
+
 
 def closed_port() -> int:
     with socket.socket() as s:
@@ -327,8 +439,13 @@ async def test_tui_network_failures_from_the_start(where, tls_sim):
     from tui.ui.app import ZwrApp
 
     base_url = "https://zwr-matrix.invalid" if where == "dns" else tls_sim.base_url
-    app = ZwrApp(Connection(base_url=base_url, auth=StaticToken(TOKEN), auth_source="test", profile="p"),
-                 run_ids=[19063], interval=0.3, bell=False, client_settings={"max_attempts": 1})
+    app = ZwrApp(
+        Connection(base_url=base_url, auth=StaticToken(TOKEN), auth_source="test", profile="p"),
+        run_ids=[19063],
+        interval=0.3,
+        bell=False,
+        client_settings={"max_attempts": 1},
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(lambda: 19063 in app.updates and app.updates[19063].error is not None, pilot=pilot)
         await pilot.pause(0.1)

@@ -1,10 +1,20 @@
-import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from tui.core.model import Outcome, Phase, Run, RunStatus, Task, TaskCounts, TaskStatus, parse_duration_hms, parse_timestamp
+from tui.core.model import (
+    Outcome,
+    Phase,
+    Run,
+    RunStatus,
+    Task,
+    TaskCounts,
+    TaskStatus,
+    parse_duration_hms,
+    parse_timestamp,
+)
 from tui.core.present import badge, is_stuck
 from tui.sim.scenario import REFERENCE_SAMPLE
 
@@ -14,7 +24,7 @@ def test_reference_sample_parses_exactly():
     assert run.id == 19063 and run.name == "WF-19027-00000032"
     assert run.status is RunStatus.FINISHED and run.phase is Phase.DONE and run.outcome is Outcome.SUCCEEDED
     assert run.original_workflow_id == "19027"
-    assert run.created_at == datetime(2019, 9, 10, 19, 32, 21, tzinfo=timezone.utc)
+    assert run.created_at == datetime(2019, 9, 10, 19, 32, 21, tzinfo=UTC)
     assert run.elapsed() == 73.0
     assert run.cpu_time == 19 * 3600 + 64
     assert run.run_time == pytest.approx(64.513026)
@@ -22,10 +32,18 @@ def test_reference_sample_parses_exactly():
     assert run.anomalies == ()
 
 
-@pytest.mark.parametrize("status, phase", [
-    ("Queued", Phase.QUEUED), ("Processing", Phase.ACTIVE), ("Stopping", Phase.STOPPING),
-    ("Stopped", Phase.DONE), ("Finished", Phase.DONE), ("processing", Phase.ACTIVE), ("Paused", Phase.UNKNOWN),
-])
+@pytest.mark.parametrize(
+    "status, phase",
+    [
+        ("Queued", Phase.QUEUED),
+        ("Processing", Phase.ACTIVE),
+        ("Stopping", Phase.STOPPING),
+        ("Stopped", Phase.DONE),
+        ("Finished", Phase.DONE),
+        ("processing", Phase.ACTIVE),
+        ("Paused", Phase.UNKNOWN),
+    ],
+)
 def test_statuses_and_phases(status, phase):
     run = Run.parse({**REFERENCE_SAMPLE, "status": status})
     assert run.phase is phase
@@ -45,25 +63,40 @@ def test_errors_mean_failed_even_though_status_is_finished():
     assert run.outcome is Outcome.FAILED and badge(run).tone == "error"
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("2019-09-10 19:32:21 UTC", datetime(2019, 9, 10, 19, 32, 21, tzinfo=timezone.utc)),
-    ("2019-09-10 19:32:21", datetime(2019, 9, 10, 19, 32, 21, tzinfo=timezone.utc)),
-    ("2019-09-10T19:32:21.5Z", datetime(2019, 9, 10, 19, 32, 21, 500000, tzinfo=timezone.utc)),
-    ("2019-09-10T21:32:21+02:00", datetime(2019, 9, 10, 19, 32, 21, tzinfo=timezone.utc)),
-    ("yesterday", None), (None, None), (12, None), ("2019-13-45 99:00:00", None),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("2019-09-10 19:32:21 UTC", datetime(2019, 9, 10, 19, 32, 21, tzinfo=UTC)),
+        ("2019-09-10 19:32:21", datetime(2019, 9, 10, 19, 32, 21, tzinfo=UTC)),
+        ("2019-09-10T19:32:21.5Z", datetime(2019, 9, 10, 19, 32, 21, 500000, tzinfo=UTC)),
+        ("2019-09-10T21:32:21+02:00", datetime(2019, 9, 10, 19, 32, 21, tzinfo=UTC)),
+        ("yesterday", None),
+        (None, None),
+        (12, None),
+        ("2019-13-45 99:00:00", None),
+    ],
+)
 def test_timestamps(raw, expected):
     assert parse_timestamp(raw) == expected
 
 
 def test_missing_finished_at_while_running_ticks_with_now():
     run = Run.parse({**REFERENCE_SAMPLE, "status": "Processing", "finishedAt": None})
-    now = datetime(2019, 9, 10, 20, 32, 21, tzinfo=timezone.utc)
+    now = datetime(2019, 9, 10, 20, 32, 21, tzinfo=UTC)
     assert run.finished_at is None and run.elapsed(now) == 3600
 
 
-@pytest.mark.parametrize("raw, seconds", [("19:01:04", 68464), ("123:00:01", 442801), ("00:00:00", 0),
-                                          (12.5, 12.5), ("1 day, 01:00:00", 90000), ("bad", None)])
+@pytest.mark.parametrize(
+    "raw, seconds",
+    [
+        ("19:01:04", 68464),
+        ("123:00:01", 442801),
+        ("00:00:00", 0),
+        (12.5, 12.5),
+        ("1 day, 01:00:00", 90000),
+        ("bad", None),
+    ],
+)
 def test_cpu_time(raw, seconds):
     assert parse_duration_hms(raw) == seconds
 
@@ -81,8 +114,20 @@ def test_missing_and_partial_tasks():
 
 
 def test_negative_and_inconsistent_counts_are_flagged_not_fatal():
-    run = Run.parse({**REFERENCE_SAMPLE, "tasks": {"total": 3, "success": 5, "error": -2, "queued": "x",
-                                                   "pending": 0, "processing": 0, "stopped": 0}})
+    run = Run.parse(
+        {
+            **REFERENCE_SAMPLE,
+            "tasks": {
+                "total": 3,
+                "success": 5,
+                "error": -2,
+                "queued": "x",
+                "pending": 0,
+                "processing": 0,
+                "stopped": 0,
+            },
+        }
+    )
     assert run.tasks.error == 0 and run.tasks.success == 5
     joined = " ".join(run.anomalies)
     assert "negative" in joined and "not a number" in joined and "add up to 5" in joined
@@ -90,14 +135,16 @@ def test_negative_and_inconsistent_counts_are_flagged_not_fatal():
 
 
 def test_total_zero():
-    counts = TaskCounts.parse({"total": 0, "queued": 0, "processing": 0, "pending": 0, "stopped": 0,
-                               "success": 0, "error": 0})
+    counts = TaskCounts.parse(
+        {"total": 0, "queued": 0, "processing": 0, "pending": 0, "stopped": 0, "success": 0, "error": 0}
+    )
     assert counts.fraction("success") == 0.0 and counts.anomalies == ()
 
 
 def test_wrong_types_everywhere_never_raise():
-    run = Run.parse({"id": "abc", "status": 7, "createdAt": [], "runTime": "fast", "cpuTime": {}, "tasks": "many",
-                     "name": {"x": 1}})
+    run = Run.parse(
+        {"id": "abc", "status": 7, "createdAt": [], "runTime": "fast", "cpuTime": {}, "tasks": "many", "name": {"x": 1}}
+    )
     assert run.id is None and run.status is RunStatus.UNKNOWN and run.name is None
     assert len(run.anomalies) >= 4
 
@@ -110,13 +157,21 @@ def test_non_object_rejected_with_value_error():
 
 def test_stuck_detection():
     run = Run.parse({**REFERENCE_SAMPLE, "status": "Processing", "finishedAt": None})
-    assert is_stuck(run, datetime(2019, 9, 10, 20, 0, tzinfo=timezone.utc))
-    assert not is_stuck(run, datetime(2019, 9, 10, 19, 34, tzinfo=timezone.utc))
+    assert is_stuck(run, datetime(2019, 9, 10, 20, 0, tzinfo=UTC))
+    assert not is_stuck(run, datetime(2019, 9, 10, 19, 34, tzinfo=UTC))
 
 
 def test_task_parse_tolerates_dict_error_details_and_bad_entries():
-    task = Task.parse({"id": 5, "status": "Error", "error_details": {"a": 1}, "tags": ["x"], "start_time":
-                       "2024-01-01T00:00:00Z", "end_time": "2024-01-01T00:00:02Z"})
+    task = Task.parse(
+        {
+            "id": 5,
+            "status": "Error",
+            "error_details": {"a": 1},
+            "tags": ["x"],
+            "start_time": "2024-01-01T00:00:00Z",
+            "end_time": "2024-01-01T00:00:02Z",
+        }
+    )
     assert task.status is TaskStatus.ERROR and '"a": 1' in task.error_details and task.duration == 2
     assert Task.parse("garbage").status is TaskStatus.UNKNOWN
 
@@ -124,10 +179,11 @@ def test_task_parse_tolerates_dict_error_details_and_bad_entries():
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
-    max_leaves=20)
+    max_leaves=20,
+)
 
 
-@given(st.dictionaries(st.sampled_from(list(REFERENCE_SAMPLE) + ["messages", "x"]), json_values, max_size=12))
+@given(st.dictionaries(st.sampled_from([*list(REFERENCE_SAMPLE), "messages", "x"]), json_values, max_size=12))
 def test_fuzz_run_parser_never_raises(data):
     run = Run.parse(data)
     badge(run)

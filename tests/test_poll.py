@@ -1,7 +1,7 @@
 """The polling engine against the simulator: cadence, no overlap, backoff, terminal stop, transitions."""
 
 import asyncio
-import time
+import itertools
 
 from tui.core.auth import StaticToken
 from tui.core.client import ClientSettings, ZuoraClient
@@ -41,7 +41,7 @@ async def test_no_overlapping_requests_per_run_even_with_refresh_spam():
             await asyncio.sleep(0.5)
             await engine.aclose()
         records = sorted(sim.requests_to("/workflow_runs/19070"), key=lambda r: r.started)
-    for a, b in zip(records, records[1:]):
+    for a, b in itertools.pairwise(records):
         assert b.started >= a.ended - 0.005  # the next started only after the previous ended
 
 

@@ -21,8 +21,9 @@ def test_two_commands_first():
 def test_ci_runs_exactly_the_readme_test_command():
     ci = (ROOT / ".ci/run").read_text()
     assert "test-command" in ci and "bash -c" in ci
-    extracted = subprocess.run(["bash", "-c", ci.split("cmd=$(")[1].split(")\nif")[0]], cwd=ROOT,
-                               capture_output=True, text=True).stdout.strip()
+    extracted = subprocess.run(
+        ["bash", "-c", ci.split("cmd=$(")[1].split(")\nif")[0]], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
     assert extracted and extracted in README and "pytest" in extracted
 
 

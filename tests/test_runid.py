@@ -1,20 +1,24 @@
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tui.core.errors import BadInput
 from tui.core.runid import parse_run_id, parse_run_ids
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("19063", 19063),
-    ("  19063 \n", 19063),
-    ("https://rest.zuora.com/workflows/workflow_runs/19063", 19063),
-    ("https://apisandbox.zuora.com/workflows/workflow_runs/19063/tasks", 19063),
-    ("https://x.zuora.com/app?workflow_run_id=19063", 19063),
-    ("run 19063 failed", 19063),
-    ("(19063)", 19063),
-    ("019063", 19063),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("19063", 19063),
+        ("  19063 \n", 19063),
+        ("https://rest.zuora.com/workflows/workflow_runs/19063", 19063),
+        ("https://apisandbox.zuora.com/workflows/workflow_runs/19063/tasks", 19063),
+        ("https://x.zuora.com/app?workflow_run_id=19063", 19063),
+        ("run 19063 failed", 19063),
+        ("(19063)", 19063),
+        ("019063", 19063),
+    ],
+)
 def test_accepts_ids_in_many_forms(text, expected):
     assert parse_run_id(text) == expected
 
@@ -23,10 +27,26 @@ def test_several_ids_keep_order_and_drop_duplicates():
     assert parse_run_ids("19063, 19064;19065 19063") == [19063, 19064, 19065]
 
 
-@pytest.mark.parametrize("text", [
-    "", "   ", "19063/../x", "../19063", "19063?x=1", "19063#frag", "19063%2F..", "%2F19063", "abc",
-    "0", "-5", "1" * 25, "19063abc", "https://rest.zuora.com/workflows/", "x" * 20_000,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "19063/../x",
+        "../19063",
+        "19063?x=1",
+        "19063#frag",
+        "19063%2F..",
+        "%2F19063",
+        "abc",
+        "0",
+        "-5",
+        "1" * 25,
+        "19063abc",
+        "https://rest.zuora.com/workflows/",
+        "x" * 20_000,
+    ],
+)
 def test_rejects_anything_else(text):
     with pytest.raises(BadInput) as info:
         parse_run_ids(text)

@@ -31,6 +31,7 @@ def prepare(app, select=None, keys=(), wait=None):
         if wait is not None:
             await wait_for(lambda: wait(app), pilot=pilot)
         await pilot.pause(0.3)
+
     return run_before
 
 
@@ -60,6 +61,7 @@ def _tasks_before(app):
         await wait_for(lambda: app.screen.query_one("#tasks-table").row_count == 250, pilot=pilot)
         await pilot.press("e")
         await pilot.pause(0.3)
+
     return run_before
 
 
@@ -74,6 +76,7 @@ def test_error_with_stale_data(snap_compare, frozen_sim, size):
         app.engine.refresh(19065)
         await wait_for(lambda: app.updates[19065].error is not None, pilot=pilot)
         await pilot.pause(0.3)
+
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 

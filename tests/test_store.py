@@ -15,19 +15,21 @@ from tests.conftest import ROOT, cli_env, run_zwr
 from tui.core.errors import ConfigError
 from tui.core.secret import Secret
 from tui.store import paths
-from tui.store.bookmarks import Bookmark, BookmarkStore, HistoryStore, StoreError
+from tui.store.bookmarks import BookmarkStore, HistoryStore, StoreError
 from tui.store.config import Config, Profile, load_config, save_config
 from tui.store.connection import Options, resolve
 from tui.store.credentials import KeyringStore, KeyringUnavailable, _classify, service_name
 
-
 # ---------------------------------------------------------------------------- config and precedence
+
 
 def test_config_round_trip_keeps_unknown_keys():
     path = paths.config_file()
     path.parent.mkdir(parents=True)
-    path.write_text('future_key = 1\ndefault_profile = "sb"\n[ui]\ninterval = 10\n'
-                    '[profiles.sb]\nenv = "us-sandbox-2"\nclient_id = "abc"\nfancy = "x"\n')
+    path.write_text(
+        'future_key = 1\ndefault_profile = "sb"\n[ui]\ninterval = 10\n'
+        '[profiles.sb]\nenv = "us-sandbox-2"\nclient_id = "abc"\nfancy = "x"\n'
+    )
     cfg = load_config()
     assert cfg.profile(None).client_id == "abc" and cfg.ui_setting("interval", 5.0) == 10
     save_config(cfg.with_profile(Profile("prod", env="us-prod-2", production=True)))
@@ -71,6 +73,7 @@ def test_keyring_only_consulted_without_env_secret():
     def lookup(base_url, client_id):
         calls.append((base_url, client_id))
         return Secret("from-keyring")
+
     conn = resolve(Options(), {"ZUORA_CLIENT_SECRET": "env-secret"}, profile=profile, secret_lookup=lookup)
     assert calls == [] and conn.auth_source.startswith("environment")
     conn = resolve(Options(), {}, profile=profile, secret_lookup=lookup)
@@ -91,8 +94,9 @@ def test_config_path_lists_every_location(isolated_env):
 
 # ---------------------------------------------------------------------------- keyring
 
+
 def test_backend_classification(memory_keyring):
-    from keyring.backends import chainer, fail, null
+    from keyring.backends import fail, null
 
     assert _classify(memory_keyring) == "secure"
     assert _classify(fail.Keyring()) == "none" and _classify(null.Keyring()) == "none"
@@ -139,11 +143,19 @@ def test_secret_never_in_repr_str_format():
 
 # ---------------------------------------------------------------------------- bookmarks
 
+
 def test_bookmarks_add_rename_remove_and_unknown_fields_kept():
     store = BookmarkStore("p")
     store.path.parent.mkdir(parents=True, exist_ok=True)
-    store.path.write_text(json.dumps({"version": 9, "sync": {"x": 1}, "bookmarks": [
-        {"run_id": 1, "label": "one", "color": "red"}, "garbage-entry"]}))
+    store.path.write_text(
+        json.dumps(
+            {
+                "version": 9,
+                "sync": {"x": 1},
+                "bookmarks": [{"run_id": 1, "label": "one", "color": "red"}, "garbage-entry"],
+            }
+        )
+    )
     store.add(2, "two")
     store.rename(1, "uno")
     data = json.loads(store.path.read_text())
@@ -184,8 +196,10 @@ for i in range(int(sys.argv[1]), int(sys.argv[1]) + 40):
 
 
 def test_two_processes_adding_in_parallel_lose_nothing():
-    procs = [subprocess.Popen([sys.executable, "-c", ADDER, str(start)], cwd=ROOT, env=os.environ.copy())
-             for start in (1000, 2000)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", ADDER, str(start)], cwd=ROOT, env=os.environ.copy())
+        for start in (1000, 2000)
+    ]
     assert [p.wait(timeout=60) for p in procs] == [0, 0]
     ids = {b.run_id for b in BookmarkStore("p").list()}
     assert ids == set(range(1000, 1040)) | set(range(2000, 2040))
@@ -219,10 +233,12 @@ def test_read_only_directory_reports_and_keeps_file():
     if os.geteuid() == 0:
         # root ignores directory permissions; simulate the same OSError the kernel gives users
         import tui.store.atomic as atomic
+
         original = atomic.tempfile.mkstemp
 
         def denied(*a, **k):
             raise PermissionError(errno.EACCES, "Permission denied")
+
         store = BookmarkStore("p")
         store.add(1, "one")
         atomic.tempfile.mkstemp = denied
@@ -249,6 +265,7 @@ def test_disk_full_reports_and_keeps_file(monkeypatch):
 
     def full(fd):
         raise OSError(errno.ENOSPC, "No space left on device")
+
     monkeypatch.setattr(os, "fsync", full)
     with pytest.raises(StoreError, match="No space left"):
         store.add(2, "two")

@@ -2,8 +2,6 @@
 
 import json
 
-import pytest
-
 from tests.uihelpers import frozen_scenario, make_app, text_of, wait_for
 from tui.sim import RunSpec, Scenario, Simulator
 from tui.store.bookmarks import BookmarkStore
@@ -42,7 +40,9 @@ async def test_detail_shows_status_timing_and_bars(sim):
         await wait_for(lambda: 19066 in app.updates, pilot=pilot)
         await pilot.pause(0.1)
         detail = app.main.query_one(RunDetail)
-        assert "Finished" in text_of(detail.query_one("#detail-badge")) and "3 task errors" in text_of(detail.query_one("#detail-badge"))
+        assert "Finished" in text_of(detail.query_one("#detail-badge")) and "3 task errors" in text_of(
+            detail.query_one("#detail-badge")
+        )
         assert "Elapsed" in text_of(detail.query_one("#detail-timing"))
         bars = text_of(detail.query_one(TaskBars))
         assert "12/12 done" in bars and "25.0%" in bars and "75.0%" in bars
@@ -220,7 +220,7 @@ async def test_unknown_status_and_odd_counts_shown_not_crashed():
 
 async def test_production_banner(sim):
     app = make_app(sim, production=True)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24)):
         banner = app.main.query_one(Banner)
         assert banner.has_class("production") and "PRODUCTION" in text_of(banner)
 

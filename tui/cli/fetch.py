@@ -7,7 +7,7 @@ import asyncio
 import json
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tui.cli import exitcodes
 from tui.cli.connect import connection_from
@@ -88,7 +88,7 @@ async def _watch(connection, run_id: int, ns: argparse.Namespace) -> int:
                         sys.stdout.write("\n")
                     return _fail(exc, f"run {run_id}: ")
                 failures += 1
-                delay = exc.retry_after if exc.retry_after is not None else min(60.0, ns.interval * 2 ** failures)
+                delay = exc.retry_after if exc.retry_after is not None else min(60.0, ns.interval * 2**failures)
                 write(sys.stderr, f"warning: run {run_id}: {exc.describe()} Retrying in {delay:.0f}s.")
                 await _sleep_bounded(delay, started, ns.max_wait)
                 if ns.max_wait and time.monotonic() - started >= ns.max_wait:
@@ -97,7 +97,7 @@ async def _watch(connection, run_id: int, ns: argparse.Namespace) -> int:
                 continue
             failures = 0
             run = result.run
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             line = progress_line(run, now)
             key = (run.status, run.tasks)
             if tty:
@@ -153,8 +153,11 @@ async def _tasks(connection, run_id: int, ns: argparse.Namespace) -> int:
     if ns.json:
         write(sys.stdout, json.dumps([dict(t.raw) for t in selected], indent=2, ensure_ascii=False))
         return exitcodes.OK
-    write(sys.stdout, f"Run {run_id}: {len(listing.tasks)} tasks in {listing.pages} page(s)"
-          + (f", {len(selected)} in Error" if ns.errors else ""))
+    write(
+        sys.stdout,
+        f"Run {run_id}: {len(listing.tasks)} tasks in {listing.pages} page(s)"
+        + (f", {len(selected)} in Error" if ns.errors else ""),
+    )
     for task in selected:
         write(sys.stdout, task_line(task))
         if ns.errors and task.error_details:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from tui import __version__
 
@@ -27,8 +26,10 @@ def _connection_options(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="zwr", description="Explore Zuora Workflow runs. `zwr [RUN_ID...]` opens the TUI.",
-        epilog="Commands: get, watch, tasks, sim, demo, auth, config, bookmarks. `zwr COMMAND -h` for help.")
+        prog="zwr",
+        description="Explore Zuora Workflow runs. `zwr [RUN_ID...]` opens the TUI.",
+        epilog="Commands: get, watch, tasks, sim, demo, auth, config, bookmarks. `zwr COMMAND -h` for help.",
+    )
     parser.add_argument("--version", action="version", version=f"zwr {__version__}")
     return parser
 
@@ -45,8 +46,11 @@ def build_command_parser(command: str) -> argparse.ArgumentParser:
         p.description = "Refresh a run until it ends (Finished with nothing pending, or Stopped)."
         p.add_argument("run_id", metavar="RUN_ID")
         p.add_argument("--interval", type=float, default=5.0, metavar="S", help="seconds between polls (default 5)")
-        p.add_argument("--exit-status", action="store_true",
-                       help="exit 0 only if the run finished with no task errors, 1 otherwise")
+        p.add_argument(
+            "--exit-status",
+            action="store_true",
+            help="exit 0 only if the run finished with no task errors, 1 otherwise",
+        )
         p.add_argument("--fail-fast", action="store_true", help="exit 1 at the first task error")
         p.add_argument("--max-wait", type=float, metavar="S", help="give up (exit 12) after this many seconds")
     elif command == "tasks":
@@ -58,19 +62,30 @@ def build_command_parser(command: str) -> argparse.ArgumentParser:
         p.add_argument("run_ids", nargs="*", metavar="RUN_ID")
         p.add_argument("--interval", type=float, metavar="S", help="poll interval in seconds")
     elif command in ("sim", "demo"):
-        p.description = ("Run the embedded Zuora Workflow API simulator" +
-                         (" and open the TUI on it." if command == "demo" else " on 127.0.0.1."))
+        p.description = "Run the embedded Zuora Workflow API simulator" + (
+            " and open the TUI on it." if command == "demo" else " on 127.0.0.1."
+        )
         p.add_argument("--port", type=int, default=0 if command == "demo" else 8765)
         p.add_argument("--host", default="127.0.0.1", help="loopback address only")
         p.add_argument("--token-ttl", type=float, default=3599.0, help="lifetime of issued tokens, seconds")
         p.add_argument("--latency", type=float, default=0.0, help="added latency per request, seconds")
         p.add_argument("--speed", type=float, default=1.0, help="time speed-up of the live runs")
-        p.add_argument("--synthetic", type=int, default=0, metavar="N",
-                       help="add N generated runs (IDs from 100001) for load tests")
+        p.add_argument(
+            "--synthetic",
+            type=int,
+            default=0,
+            metavar="N",
+            help="add N generated runs (IDs from 100001) for load tests",
+        )
         p.add_argument("--synthetic-finished", action="store_true", help="generated runs are already finished")
         p.add_argument("--rate-limit", metavar="N/S", help="allow N requests per S seconds (RateLimit-* headers, 429)")
-        p.add_argument("--fault-rate", type=float, default=0.0, metavar="P",
-                       help="inject a random fault (500, 503, 429, reset, HTML) into a fraction P of requests")
+        p.add_argument(
+            "--fault-rate",
+            type=float,
+            default=0.0,
+            metavar="P",
+            help="inject a random fault (500, 503, 429, reset, HTML) into a fraction P of requests",
+        )
         if command == "demo":
             p.add_argument("--interval", type=float, default=2.0, metavar="S", help="poll interval in seconds")
             p.add_argument("--headless", action="store_true", help="print the runs instead of opening the TUI")

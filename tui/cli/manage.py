@@ -8,7 +8,8 @@ import getpass
 import json
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
+from pathlib import Path
 
 from tui.cli.output import write
 from tui.core.errors import ZwrError
@@ -29,8 +30,11 @@ def _parser(command: str) -> argparse.ArgumentParser:
         login.add_argument("--org-ids")
         login.add_argument("--label")
         login.add_argument("--production", action="store_true", default=None)
-        login.add_argument("--insecure-storage", action="store_true",
-                           help="store the secret in a plaintext 0600 file (only if no secure keyring)")
+        login.add_argument(
+            "--insecure-storage",
+            action="store_true",
+            help="store the secret in a plaintext 0600 file (only if no secure keyring)",
+        )
         login.add_argument("--no-verify", action="store_true", help="store without checking against /oauth/token")
         logout = sub.add_parser("logout", help="delete the stored secret of a profile")
         logout.add_argument("--profile", default=None)
@@ -82,13 +86,14 @@ def _profile_name(ns: argparse.Namespace) -> str:
 
 # ----------------------------------------------------------------------------- auth
 
+
 def login(ns: argparse.Namespace) -> int:
     from tui.core.auth import OAuthClientCredentials
     from tui.core.client import ClientSettings, ZuoraClient
-    from tui.core.environments import resolve_base_url
+    from tui.core.environments import ENVIRONMENTS, resolve_base_url
     from tui.core.errors import ConfigError
     from tui.store.config import Profile, load_config, save_config
-    from tui.store.credentials import InsecureFileStore, KeyringUnavailable, default_store
+    from tui.store.credentials import ALTERNATIVES, InsecureFileStore, KeyringUnavailable, default_store
 
     cfg = load_config()
     name = _profile_name(ns)
@@ -115,14 +120,18 @@ def login(ns: argparse.Namespace) -> int:
     else:
         info = store.info()
         if info.security != "secure":
-            raise KeyringUnavailable(f"No secure keyring is available (backend: {info.describe()}); the secret "
-                                     "was not stored. " + __import__("tui.store.credentials", fromlist=["x"]).ALTERNATIVES)
+            raise KeyringUnavailable(
+                f"No secure keyring is available (backend: {info.describe()}); the secret "
+                "was not stored. " + ALTERNATIVES
+            )
         target = store
     if not ns.no_verify:
+
         async def verify() -> None:
             auth = OAuthClientCredentials(client_id, secret)
             async with ZuoraClient(ClientSettings(base_url), auth) as client:
                 await auth.token(client)
+
         asyncio.run(verify())
         write(sys.stdout, f"Verified client {client_id} against {base_url}/oauth/token.")
     target.set(base_url, client_id, secret)
@@ -131,15 +140,20 @@ def login(ns: argparse.Namespace) -> int:
         where = str(target.path)
     else:
         where = f"the keyring ({store.info().describe()})"
-    profile = Profile(name=name, env=env if not ns.base_url else None, base_url=ns.base_url or (None if env else base_url),
-                      client_id=client_id,
-                      entity_ids=ns.entity_ids or (existing.entity_ids if existing else None),
-                      org_ids=ns.org_ids or (existing.org_ids if existing else None),
-                      label=ns.label or (existing.label if existing else None),
-                      color=existing.color if existing else None,
-                      production=bool(ns.production) or bool(existing and existing.production)
-                      or bool(env and __import__("tui.core.environments", fromlist=["x"]).ENVIRONMENTS[env].production),
-                      extra=existing.extra if existing else {})
+    profile = Profile(
+        name=name,
+        env=env if not ns.base_url else None,
+        base_url=ns.base_url or (None if env else base_url),
+        client_id=client_id,
+        entity_ids=ns.entity_ids or (existing.entity_ids if existing else None),
+        org_ids=ns.org_ids or (existing.org_ids if existing else None),
+        label=ns.label or (existing.label if existing else None),
+        color=existing.color if existing else None,
+        production=bool(ns.production)
+        or bool(existing and existing.production)
+        or bool(env and ENVIRONMENTS[env].production),
+        extra=existing.extra if existing else {},
+    )
     path = save_config(cfg.with_profile(profile))
     write(sys.stdout, f"Saved the secret in {where}; profile {name!r} written to {path}.")
     return 0
@@ -160,7 +174,7 @@ def logout(ns: argparse.Namespace) -> int:
     removed = InsecureFileStore().delete(base_url, profile.client_id)
     try:
         removed = default_store().delete(base_url, profile.client_id) or removed
-    except KeyringUnavailable as exc:
+    except KeyringUnavailable:
         if not removed:
             raise
     write(sys.stdout, f"{'Removed' if removed else 'No stored secret for'} client {profile.client_id} ({name}).")
@@ -178,11 +192,21 @@ def status(ns: argparse.Namespace) -> int:
     info = store.info()
     env = os.environ
     report: dict[str, object] = {
-        "config_file": str(cfg.path), "default_profile": cfg.default_profile,
+        "config_file": str(cfg.path),
+        "default_profile": cfg.default_profile,
         "keyring": {"backend": info.name, "security": info.security, "config_path": info.config_path},
-        "environment": {k: ("set" if env.get(k) else "unset") for k in
-                        ("ZUORA_BASE_URL", "ZUORA_BEARER_TOKEN", "ZUORA_CLIENT_ID", "ZUORA_CLIENT_SECRET",
-                         "ZUORA_ENTITY_IDS", "ZUORA_ORG_IDS", "ZWR_PROFILE")},
+        "environment": {
+            k: ("set" if env.get(k) else "unset")
+            for k in (
+                "ZUORA_BASE_URL",
+                "ZUORA_BEARER_TOKEN",
+                "ZUORA_CLIENT_ID",
+                "ZUORA_CLIENT_SECRET",
+                "ZUORA_ENTITY_IDS",
+                "ZUORA_ORG_IDS",
+                "ZWR_PROFILE",
+            )
+        },
         "precedence": "command-line options > environment variables > profile",
         "profiles": [],
     }
@@ -203,7 +227,9 @@ def status(ns: argparse.Namespace) -> int:
                 source = "environment (ZUORA_CLIENT_SECRET)"
                 fingerprint = Secret(env["ZUORA_CLIENT_SECRET"]).fingerprint()
             elif profile.client_id and not base_url.startswith("invalid"):
-                insecure = InsecureFileStore().get(base_url, profile.client_id) if InsecureFileStore().path.exists() else None
+                insecure = (
+                    InsecureFileStore().get(base_url, profile.client_id) if InsecureFileStore().path.exists() else None
+                )
                 if insecure:
                     source, fingerprint = f"INSECURE file {paths.insecure_secrets_file()}", insecure.fingerprint()
                 else:
@@ -219,8 +245,11 @@ def status(ns: argparse.Namespace) -> int:
         write(sys.stdout, json.dumps(report, indent=2))
         return 0
     write(sys.stdout, f"Config file:   {report['config_file']}")
-    write(sys.stdout, f"Keyring:       {info.name} — {info.security}"
-          + (f" (config: {info.config_path})" if info.config_path else ""))
+    write(
+        sys.stdout,
+        f"Keyring:       {info.name} — {info.security}"
+        + (f" (config: {info.config_path})" if info.config_path else ""),
+    )
     write(sys.stdout, f"Precedence:    {report['precedence']}")
     write(sys.stdout, "Environment:   " + ", ".join(f"{k}={v}" for k, v in report["environment"].items()))  # type: ignore[union-attr]
     if not names:
@@ -240,6 +269,7 @@ def status(ns: argparse.Namespace) -> int:
 
 
 # ----------------------------------------------------------------------------- config
+
 
 def config_cmd(ns: argparse.Namespace) -> int:
     from tui.store import paths
@@ -265,7 +295,7 @@ def config_cmd(ns: argparse.Namespace) -> int:
         from keyring.util import platform_ as platform_util
 
         rows.append(("keyring config", platform_util.config_root()))
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001, S110 - keyring's config path is a nicety; its absence is not an error
         pass
     for name, path in rows:
         write(sys.stdout, f"{name + ':':<32} {path}")
@@ -273,6 +303,7 @@ def config_cmd(ns: argparse.Namespace) -> int:
 
 
 # ----------------------------------------------------------------------------- bookmarks
+
 
 def bookmarks_cmd(ns: argparse.Namespace) -> int:
     from tui.core.runid import parse_run_id
@@ -288,8 +319,11 @@ def bookmarks_cmd(ns: argparse.Namespace) -> int:
                 from tui.core.text import printable
 
                 for b in items:
-                    write(sys.stdout, f"{b.run_id:>12}  {printable(b.label, 60)}"
-                          + (f"  — {printable(b.note, 80)}" if b.note else ""))
+                    write(
+                        sys.stdout,
+                        f"{b.run_id:>12}  {printable(b.label, 60)}"
+                        + (f"  — {printable(b.note, 80)}" if b.note else ""),
+                    )
         elif ns.action == "add":
             store.add(parse_run_id(ns.run_id), ns.label, ns.note)
         elif ns.action == "remove":
@@ -297,10 +331,14 @@ def bookmarks_cmd(ns: argparse.Namespace) -> int:
         elif ns.action == "rename":
             store.rename(parse_run_id(ns.run_id), ns.label)
         elif ns.action == "export":
-            write(sys.stdout, json.dumps({"version": 1, "bookmarks": [b.to_json() for b in store.list()]},
-                                         indent=2, ensure_ascii=False))
+            write(
+                sys.stdout,
+                json.dumps(
+                    {"version": 1, "bookmarks": [b.to_json() for b in store.list()]}, indent=2, ensure_ascii=False
+                ),
+            )
         elif ns.action == "import":
-            text = sys.stdin.read() if ns.file == "-" else open(ns.file, encoding="utf-8").read()
+            text = sys.stdin.read() if ns.file == "-" else Path(ns.file).read_text(encoding="utf-8")
             data = json.loads(text)
             entries = data.get("bookmarks", []) if isinstance(data, dict) else data
             parsed = [b for b in (Bookmark.from_json(e) for e in entries) if b is not None]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TextIO
 
 from tui.core.errors import ZwrError
@@ -16,8 +16,16 @@ from tui.core.model import Run, Task, TaskStatus
 from tui.core.present import TASK_STATES, badge, fmt_duration, fmt_hms, fmt_utc, is_stuck
 from tui.core.text import printable
 
-TONES = {"ok": "32", "error": "1;31", "warning": "33", "active": "36", "queued": "34",
-         "pending": "35", "muted": "2", "unknown": "35"}
+TONES = {
+    "ok": "32",
+    "error": "1;31",
+    "warning": "33",
+    "active": "36",
+    "queued": "34",
+    "pending": "35",
+    "muted": "2",
+    "unknown": "35",
+}
 
 
 class Painter:
@@ -49,22 +57,27 @@ def bar(run: Run, width: int = 40) -> str:
 
 
 def summary(run: Run, paint: Painter, *, request_id: str | None = None, now: datetime | None = None) -> str:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     b = badge(run)
     name = printable(run.name or "(no name)", 120)
-    lines = [f"Run {run.id if run.id is not None else '?'}  {name}"
-             + (f"  (workflow {printable(run.original_workflow_id, 30)})" if run.original_workflow_id else "")]
+    lines = [
+        f"Run {run.id if run.id is not None else '?'}  {name}"
+        + (f"  (workflow {printable(run.original_workflow_id, 30)})" if run.original_workflow_id else "")
+    ]
     status = paint(f"{b.symbol} {b.label}", b.tone) + f"  — {b.detail}"
     if run.status.value == "Unknown":
         status = paint(f"? {printable(run.status_label, 60)}", "unknown") + "  — status not recognised"
     lines.append(f"  Status    {status}")
     if is_stuck(run, now):
-        lines.append("  " + paint(f"⚠ No update for {fmt_duration(run.since_update(now))}: the run may be stuck.",
-                                  "warning"))
+        lines.append(
+            "  " + paint(f"⚠ No update for {fmt_duration(run.since_update(now))}: the run may be stuck.", "warning")
+        )
     lines.append(f"  Created   {fmt_utc(run.created_at)}    Updated  {fmt_utc(run.updated_at)}")
     lines.append(f"  Finished  {fmt_utc(run.finished_at)}")
-    lines.append(f"  Elapsed   {fmt_duration(run.elapsed(now))}    runTime {fmt_duration(run.run_time)}"
-                 f"    cpuTime {printable(run.cpu_time_raw, 20) if run.cpu_time_raw else fmt_hms(run.cpu_time)}")
+    lines.append(
+        f"  Elapsed   {fmt_duration(run.elapsed(now))}    runTime {fmt_duration(run.run_time)}"
+        f"    cpuTime {printable(run.cpu_time_raw, 20) if run.cpu_time_raw else fmt_hms(run.cpu_time)}"
+    )
     t = run.tasks
     if t.known:
         parts = [paint(f"{sym} {getattr(t, name)} {name}", tone) for name, sym, tone in TASK_STATES]
@@ -73,8 +86,11 @@ def summary(run: Run, paint: Painter, *, request_id: str | None = None, now: dat
     else:
         lines.append("  Tasks     (no task counts in the response)")
     if t.error:
-        lines.append("  " + paint(f"{t.error} task error{'s' if t.error != 1 else ''}:", "error")
-                     + f" run `zwr tasks {run.id} --errors` to see why.")
+        lines.append(
+            "  "
+            + paint(f"{t.error} task error{'s' if t.error != 1 else ''}:", "error")
+            + f" run `zwr tasks {run.id} --errors` to see why."
+        )
     for anomaly in run.anomalies[:5]:
         lines.append("  " + paint(f"⚠ {printable(anomaly, 120)}", "warning"))
     if request_id:
@@ -85,17 +101,27 @@ def summary(run: Run, paint: Painter, *, request_id: str | None = None, now: dat
 def progress_line(run: Run, now: datetime | None = None) -> str:
     b = badge(run)
     t = run.tasks
-    return (f"run {run.id} {b.symbol} {b.label}: {t.done}/{t.effective_total} tasks done, "
-            f"{t.error} error{'s' if t.error != 1 else ''}, {t.pending} pending, "
-            f"elapsed {fmt_duration(run.elapsed(now))}")
+    return (
+        f"run {run.id} {b.symbol} {b.label}: {t.done}/{t.effective_total} tasks done, "
+        f"{t.error} error{'s' if t.error != 1 else ''}, {t.pending} pending, "
+        f"elapsed {fmt_duration(run.elapsed(now))}"
+    )
 
 
 def task_line(task: Task) -> str:
     status = task.status_label
-    sym = {TaskStatus.SUCCESS: "✔", TaskStatus.ERROR: "✖", TaskStatus.STOPPED: "■", TaskStatus.PENDING: "◔",
-           TaskStatus.PROCESSING: "▶", TaskStatus.QUEUED: "◌"}.get(task.status, "?")
-    line = (f"{task.id or '?':>12}  {sym} {printable(status, 20):<10} {printable(task.action_type or '-', 18):<18}"
-            f" {printable(task.name or '-', 60)}")
+    sym = {
+        TaskStatus.SUCCESS: "✔",
+        TaskStatus.ERROR: "✖",
+        TaskStatus.STOPPED: "■",
+        TaskStatus.PENDING: "◔",
+        TaskStatus.PROCESSING: "▶",
+        TaskStatus.QUEUED: "◌",
+    }.get(task.status, "?")
+    line = (
+        f"{task.id or '?':>12}  {sym} {printable(status, 20):<10} {printable(task.action_type or '-', 18):<18}"
+        f" {printable(task.name or '-', 60)}"
+    )
     if task.error or task.error_class:
         line += f"\n{'':14}{printable(task.error_class or 'error', 60)}: {printable(task.error or '', 400)}"
     return line
@@ -114,4 +140,4 @@ def write(stream: TextIO, text: str) -> None:
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115
         except OSError:
             pass
-        raise SystemExit(0)
+        raise SystemExit(0) from None

@@ -21,8 +21,9 @@ def _start(ns: argparse.Namespace):
             write(sys.stderr, "error: --rate-limit takes N/S, e.g. 2500/60")
             return None
     try:
-        simulator = Simulator(host=ns.host, port=ns.port, token_ttl=ns.token_ttl, latency=ns.latency,
-                              speed=ns.speed, rate_limit=rate)
+        simulator = Simulator(
+            host=ns.host, port=ns.port, token_ttl=ns.token_ttl, latency=ns.latency, speed=ns.speed, rate_limit=rate
+        )
         if getattr(ns, "synthetic", 0):
             simulator.scenario.add_synthetic(ns.synthetic, active=not ns.synthetic_finished)
         if getattr(ns, "fault_rate", 0.0) > 0:
@@ -83,8 +84,13 @@ def demo(ns: argparse.Namespace) -> int:
         from tui.store.connection import Connection
         from tui.ui.app import ZwrApp
 
-        connection = Connection(base_url=simulator.base_url, auth=StaticToken(simulator.demo_token),
-                                auth_source="simulator", profile="demo", label="Simulator (demo)")
+        connection = Connection(
+            base_url=simulator.base_url,
+            auth=StaticToken(simulator.demo_token),
+            auth_source="simulator",
+            profile="demo",
+            label="Simulator (demo)",
+        )
         app = ZwrApp(connection, run_ids=run_ids, interval=ns.interval, demo=True)
         app.run()
         return app.return_code or 0

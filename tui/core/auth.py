@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 class AuthProvider(Protocol):
     renewable: bool
 
-    async def token(self, client: "ZuoraClient") -> Secret: ...
+    async def token(self, client: ZuoraClient) -> Secret: ...
 
     def invalidate(self, token: Secret) -> None: ...
 
@@ -35,7 +35,7 @@ class StaticToken:
     def __init__(self, token: Secret | str) -> None:
         self._token = Secret(token)
 
-    async def token(self, client: "ZuoraClient") -> Secret:
+    async def token(self, client: ZuoraClient) -> Secret:
         return self._token
 
     def invalidate(self, token: Secret) -> None:
@@ -50,8 +50,9 @@ class OAuthClientCredentials:
 
     renewable = True
 
-    def __init__(self, client_id: str, client_secret: Secret | str, *, renew_margin: float = 300.0,
-                 clock=time.monotonic) -> None:
+    def __init__(
+        self, client_id: str, client_secret: Secret | str, *, renew_margin: float = 300.0, clock=time.monotonic
+    ) -> None:
         self.client_id = client_id
         self._secret = Secret(client_secret)
         self._token: Secret | None = None
@@ -74,7 +75,7 @@ class OAuthClientCredentials:
             self._lock, self._lock_loop = asyncio.Lock(), loop
         return self._lock
 
-    async def token(self, client: "ZuoraClient") -> Secret:
+    async def token(self, client: ZuoraClient) -> Secret:
         if self._valid():
             return self._token  # type: ignore[return-value]
         async with self._get_lock():
@@ -84,13 +85,20 @@ class OAuthClientCredentials:
             try:
                 data = json.loads(response.body)
             except ValueError:
-                raise BadResponse("The token endpoint answered with something that is not JSON.",
-                                  status=response.status, request_id=response.request_id) from None
+                raise BadResponse(
+                    "The token endpoint answered with something that is not JSON.",
+                    status=response.status,
+                    request_id=response.request_id,
+                ) from None
             token = data.get("access_token") if isinstance(data, dict) else None
             if not isinstance(token, str) or not token:
                 text = parse_error_body(response.body).text
-                raise AuthError("The token endpoint gave no access token.", status=response.status,
-                                request_id=response.request_id, zuora_text=text)
+                raise AuthError(
+                    "The token endpoint gave no access token.",
+                    status=response.status,
+                    request_id=response.request_id,
+                    zuora_text=text,
+                )
             try:
                 lifetime = float(data.get("expires_in", 3599))
             except (TypeError, ValueError):

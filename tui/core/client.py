@@ -19,8 +19,9 @@ import random
 import socket
 import ssl
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -118,10 +119,17 @@ def _describe_transport_error(exc: Exception, base_url: str) -> E.ZwrError:
         kind = "connecting to" if isinstance(exc, httpx.ConnectTimeout) else "waiting for an answer from"
         return E.Timeout(f"Timed out {kind} {host}.")
     if "certificate" in text or "ssl" in text or "tls" in text:
-        return E.NetworkError(f"TLS failure talking to {host}: the server's certificate is not trusted "
-                              "(check the base URL; zwr never skips certificate checks).")
-    if "name or service not known" in text or "nodename nor servname" in text or "name resolution" in text \
-            or "getaddrinfo" in text or "no address associated" in text:
+        return E.NetworkError(
+            f"TLS failure talking to {host}: the server's certificate is not trusted "
+            "(check the base URL; zwr never skips certificate checks)."
+        )
+    if (
+        "name or service not known" in text
+        or "nodename nor servname" in text
+        or "name resolution" in text
+        or "getaddrinfo" in text
+        or "no address associated" in text
+    ):
         return E.NetworkError(f"Cannot resolve host {host}: check the base URL and your DNS/network.")
     if "refused" in text:
         return E.NetworkError(f"Connection refused by {host}: nothing is listening there.")
@@ -134,43 +142,59 @@ def _status_error(status: int, raw: _Raw, *, what: str, renewable: bool) -> E.Zw
     body = parse_error_body(raw.body)
     common: dict[str, Any] = {"status": status, "request_id": raw.request_id, "zuora_text": body.text}
     if status == 401:
-        hint = ("the OAuth client ID or secret was rejected, or a fresh token was refused"
-                if renewable else "the bearer token is invalid or has expired (tokens live one hour)")
+        hint = (
+            "the OAuth client ID or secret was rejected, or a fresh token was refused"
+            if renewable
+            else "the bearer token is invalid or has expired (tokens live one hour)"
+        )
         return E.AuthError(f"Zuora refused the credentials (HTTP 401): {hint}.", **common)
     if status == 403:
         return E.PermissionDenied(
-            "Permission denied (HTTP 403): your Zuora user needs the \"Workflow View Access\" permission "
-            "(and access to this entity/org).", **common)
+            'Permission denied (HTTP 403): your Zuora user needs the "Workflow View Access" permission '
+            "(and access to this entity/org).",
+            **common,
+        )
     if status == 404:
         return E.NotFound(
             f"{what} was not found (HTTP 404). Runs are kept 30 days by default in sandboxes and 45 days "
             "in production, so an old bookmark can point at a deleted run; also check the environment "
-            "and entity.", **common)
+            "and entity.",
+            **common,
+        )
     if status == 429:
         retry = parse_retry_after(raw.headers.get("Retry-After"))
-        return E.RateLimited("Rate limited by Zuora (HTTP 429)" +
-                             (f": retry in {retry:.0f}s." if retry is not None else "."),
-                             retry_after=retry, **common)
+        return E.RateLimited(
+            "Rate limited by Zuora (HTTP 429)" + (f": retry in {retry:.0f}s." if retry is not None else "."),
+            retry_after=retry,
+            **common,
+        )
     if 500 <= status <= 599:
         retry = parse_retry_after(raw.headers.get("Retry-After"))
         return E.ServerError(f"Zuora had a server error (HTTP {status}).", retry_after=retry, **common)
     if 300 <= status <= 399:
         target = urlsplit(raw.headers.get("Location", "")).hostname or "another location"
-        return E.BadResponse(f"Zuora answered with a redirect (HTTP {status}) to {target}; "
-                             "zwr does not follow redirects, so credentials never leave the configured host.",
-                             **common)
+        return E.BadResponse(
+            f"Zuora answered with a redirect (HTTP {status}) to {target}; "
+            "zwr does not follow redirects, so credentials never leave the configured host.",
+            **common,
+        )
     if status == 400:
-        return E.BadInput(f"Zuora rejected the request (HTTP 400).", **common)
+        return E.BadInput("Zuora rejected the request (HTTP 400).", **common)
     return E.BadResponse(f"Unexpected HTTP {status} from Zuora.", **common)
 
 
 class ZuoraClient:
     """Async client. Use as ``async with ZuoraClient(settings, auth) as client: ...``."""
 
-    def __init__(self, settings: ClientSettings, auth: AuthProvider, *,
-                 transport: httpx.AsyncBaseTransport | None = None,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        settings: ClientSettings,
+        auth: AuthProvider,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
         self.settings = settings
         self.auth = auth
         self._origin = origin(settings.base_url)
@@ -181,9 +205,14 @@ class ZuoraClient:
         self._semaphore_loop: asyncio.AbstractEventLoop | None = None
         timeout = httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout)
         limits = httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency)
-        self._http = httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False,
-                                       transport=transport, trust_env=False,
-                                       headers={"User-Agent": f"zwr/{__version__}"})
+        self._http = httpx.AsyncClient(
+            timeout=timeout,
+            limits=limits,
+            follow_redirects=False,
+            transport=transport,
+            trust_env=False,
+            headers={"User-Agent": f"zwr/{__version__}"},
+        )
         self.rate_limit: RateLimit | None = None
         self.last_request_id: str | None = None
         self.in_flight = 0
@@ -204,7 +233,7 @@ class ZuoraClient:
         resets_in = max(0.0, rate.observed_at + (rate.reset if rate.reset is not None else 60.0) - time.monotonic())
         return left, resets_in
 
-    async def __aenter__(self) -> "ZuoraClient":
+    async def __aenter__(self) -> ZuoraClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -223,8 +252,11 @@ class ZuoraClient:
         return self._semaphore
 
     def _headers(self, token: Secret | None) -> dict[str, str]:
-        headers = {"Accept": "application/json", "Accept-Encoding": "gzip",
-                   "Zuora-Track-Id": self.settings.track_id or new_track_id()}
+        headers = {
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip",
+            "Zuora-Track-Id": self.settings.track_id or new_track_id(),
+        }
         if self.settings.entity_ids:
             headers["Zuora-Entity-Ids"] = self.settings.entity_ids
         if self.settings.org_ids:
@@ -236,8 +268,15 @@ class ZuoraClient:
     def url(self, path: str) -> str:
         return self.settings.base_url + path
 
-    async def _send(self, method: str, url: str, *, params: dict[str, Any] | None = None,
-                    token: Secret | None = None, form: dict[str, str] | None = None) -> _Raw:
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        token: Secret | None = None,
+        form: dict[str, str] | None = None,
+    ) -> _Raw:
         if origin(url) != self._origin:  # defence in depth: nothing leaves the configured origin
             raise E.BadResponse("Refusing to send a request outside the configured Zuora host.")
         headers = self._headers(token)
@@ -252,8 +291,12 @@ class ZuoraClient:
                 response = await self._http.send(request, stream=True)
                 try:
                     declared = response.headers.get("Content-Length")
-                    if declared and declared.isdigit() and int(declared) > cap and \
-                            "gzip" not in response.headers.get("Content-Encoding", ""):
+                    if (
+                        declared
+                        and declared.isdigit()
+                        and int(declared) > cap
+                        and "gzip" not in response.headers.get("Content-Encoding", "")
+                    ):
                         raise self._too_large(response)
                     chunks: list[bytes] = []
                     size = 0
@@ -280,14 +323,23 @@ class ZuoraClient:
         if rate is not None:
             self.rate_limit = rate
             self._sent_at_rate_mark = self.requests_sent
-        log.debug("%s %s -> %s in %.0f ms (Zuora-Request-Id %s)", method, urlsplit(url).path,
-                  response.status_code, elapsed * 1000, request_id)
+        log.debug(
+            "%s %s -> %s in %.0f ms (Zuora-Request-Id %s)",
+            method,
+            urlsplit(url).path,
+            response.status_code,
+            elapsed * 1000,
+            request_id,
+        )
         return _Raw(response.status_code, response.headers, b"".join(chunks), request_id, elapsed)
 
     def _too_large(self, response: httpx.Response) -> E.BadResponse:
         mb = self.settings.max_body_bytes / (1024 * 1024)
-        return E.BadResponse(f"Zuora's response is larger than the {mb:.0f} MB limit; not read.",
-                             status=response.status_code, request_id=response.headers.get("Zuora-Request-Id"))
+        return E.BadResponse(
+            f"Zuora's response is larger than the {mb:.0f} MB limit; not read.",
+            status=response.status_code,
+            request_id=response.headers.get("Zuora-Request-Id"),
+        )
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self.settings.backoff_cap, self.settings.backoff_base * (2 ** (attempt - 1)))
@@ -334,7 +386,7 @@ class ZuoraClient:
             attempt += 1
             try:
                 raw = await self._send("POST", self.url("/oauth/token"), form=form)
-            except (E.Timeout, E.NetworkError) as exc:
+            except (E.Timeout, E.NetworkError):
                 if attempt >= 2:
                     raise
                 await self._sleep(self._backoff(attempt))
@@ -343,9 +395,12 @@ class ZuoraClient:
                 return raw
             if raw.status in (400, 401):
                 body = parse_error_body(raw.body)
-                raise E.AuthError("Zuora rejected the OAuth client ID or secret (token request failed, "
-                                  f"HTTP {raw.status}).", status=raw.status, request_id=raw.request_id,
-                                  zuora_text=body.text)
+                raise E.AuthError(
+                    f"Zuora rejected the OAuth client ID or secret (token request failed, HTTP {raw.status}).",
+                    status=raw.status,
+                    request_id=raw.request_id,
+                    zuora_text=body.text,
+                )
             error = _status_error(raw.status, raw, what="The token endpoint", renewable=True)
             if raw.status in RETRY_STATUSES and attempt < 2 and (error.retry_after or 0) <= 10:
                 await self._sleep(error.retry_after if error.retry_after is not None else self._backoff(attempt))
@@ -360,13 +415,22 @@ class ZuoraClient:
         except (ValueError, RecursionError):
             looks_html = "html" in content_type or raw.body.lstrip()[:1] == b"<"
             detail = "an HTML page (a gateway or login page?)" if looks_html else "text that is not valid JSON"
-            raise E.BadResponse(f"{what}: Zuora answered HTTP {raw.status} with {detail}.",
-                                status=raw.status, request_id=raw.request_id,
-                                zuora_text=parse_error_body(raw.body).text if looks_html else None) from None
+            raise E.BadResponse(
+                f"{what}: Zuora answered HTTP {raw.status} with {detail}.",
+                status=raw.status,
+                request_id=raw.request_id,
+                zuora_text=parse_error_body(raw.body).text if looks_html else None,
+            ) from None
 
     def _meta(self, raw: _Raw, attempts: int) -> ResponseMeta:
-        return ResponseMeta(raw.status, raw.request_id, raw.headers.get("Zuora-Track-Id"),
-                            RateLimit.from_headers(raw.headers), raw.elapsed, attempts)
+        return ResponseMeta(
+            raw.status,
+            raw.request_id,
+            raw.headers.get("Zuora-Track-Id"),
+            RateLimit.from_headers(raw.headers),
+            raw.elapsed,
+            attempts,
+        )
 
     # ------------------------------------------------------------------ API
 
@@ -380,8 +444,9 @@ class ZuoraClient:
         try:
             run = Run.parse(data)
         except ValueError as exc:
-            raise E.BadResponse(f"{what}: the response is not a run object ({exc}).",
-                                status=raw.status, request_id=raw.request_id) from None
+            raise E.BadResponse(
+                f"{what}: the response is not a run object ({exc}).", status=raw.status, request_id=raw.request_id
+            ) from None
         return RunResult(run, self._meta(raw, attempts))
 
     def _next_page_url(self, next_page: object, run_id: int, page: int) -> tuple[str, dict[str, Any] | None]:
@@ -410,20 +475,24 @@ class ZuoraClient:
         raw, _ = await self._get(url, params=params, what=what)
         data = self._json(raw, what)
         if not isinstance(data, dict) or not isinstance(data.get("data", []), list):
-            raise E.BadResponse(f"{what}: the response is not a task list.", status=raw.status,
-                                request_id=raw.request_id)
+            raise E.BadResponse(
+                f"{what}: the response is not a task list.", status=raw.status, request_id=raw.request_id
+            )
         tasks = [Task.parse(item) for item in data.get("data") or []]
         pagination = data.get("pagination")
         next_page = pagination.get("next_page") if isinstance(pagination, dict) else None
         return tasks, next_page, raw
 
-    async def get_tasks(self, run_id: int, *, expected_total: int | None = None,
-                        on_page: Callable[[int, int], None] | None = None) -> TaskList:
+    async def get_tasks(
+        self, run_id: int, *, expected_total: int | None = None, on_page: Callable[[int, int], None] | None = None
+    ) -> TaskList:
         """All tasks of a run. With ``expected_total`` (the run's task count) pages 2..N are
         fetched concurrently; otherwise ``next_page`` is followed one page at a time."""
         if not isinstance(run_id, int) or run_id <= 0:
             raise E.BadInput(f"Run ID must be a positive integer, got {run_id!r}.")
-        first, next_page, raw = await self._task_page(self.url("/workflows/tasks"), self._task_params(run_id, 1), run_id)
+        first, next_page, raw = await self._task_page(
+            self.url("/workflows/tasks"), self._task_params(run_id, 1), run_id
+        )
         pages: dict[int, list[Task]] = {1: first}
         if on_page:
             on_page(1, len(first))
@@ -434,13 +503,15 @@ class ZuoraClient:
 
             async def fetch(n: int) -> tuple[int, list[Task], Any]:
                 async with limiter:
-                    tasks, nxt, _ = await self._task_page(self.url("/workflows/tasks"), self._task_params(run_id, n), run_id)
+                    tasks, nxt, _ = await self._task_page(
+                        self.url("/workflows/tasks"), self._task_params(run_id, n), run_id
+                    )
                     if on_page:
                         on_page(n, len(tasks))
                     return n, tasks, nxt
 
             results = await asyncio.gather(*(fetch(n) for n in range(2, last + 1)))
-            for n, tasks, nxt in results:
+            for n, tasks, _nxt in results:
                 pages[n] = tasks
             page = last
             next_page = results[-1][2] if results and len(results[-1][1]) == TASK_PAGE_LENGTH else None

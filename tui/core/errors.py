@@ -105,8 +105,16 @@ class BadResponse(ZwrError):
 
 
 ALL_ERRORS: tuple[type[ZwrError], ...] = (
-    BadInput, ConfigError, AuthError, PermissionDenied, NotFound, RateLimited,
-    ServerError, Timeout, NetworkError, BadResponse,
+    BadInput,
+    ConfigError,
+    AuthError,
+    PermissionDenied,
+    NotFound,
+    RateLimited,
+    ServerError,
+    Timeout,
+    NetworkError,
+    BadResponse,
 )
 
 
@@ -123,10 +131,7 @@ class ErrorBody:
 
     @property
     def retryable(self) -> bool:
-        for code in self.codes:
-            if code.isdigit() and int(code[-2:]) in RETRYABLE_REASON_CATEGORIES:
-                return True
-        return False
+        return any(code.isdigit() and int(code[-2:]) in RETRYABLE_REASON_CATEGORIES for code in self.codes)
 
 
 _TAGS = re.compile(r"<[^>]*>")

@@ -16,8 +16,7 @@ def validate_track_id(value: str) -> str:
     """Zuora-Track-Id: at most 64 US-ASCII characters, none of ``: ; " '``."""
     if not _TRACK_OK.match(value or "") or _TRACK_FORBIDDEN & set(value):
         raise BadInput(
-            "Zuora-Track-Id must be 1-64 printable US-ASCII characters without spaces "
-            "and without any of : ; \" '"
+            "Zuora-Track-Id must be 1-64 printable US-ASCII characters without spaces and without any of : ; \" '"
         )
     return value
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import enum
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 # ----------------------------------------------------------------------------- statuses
 
@@ -37,7 +38,7 @@ class RunStatus(enum.Enum):
     UNKNOWN = "Unknown"
 
     @classmethod
-    def parse(cls, raw: object) -> "RunStatus":
+    def parse(cls, raw: object) -> RunStatus:
         return _parse_status(cls, raw)
 
 
@@ -51,7 +52,7 @@ class TaskStatus(enum.Enum):
     UNKNOWN = "Unknown"
 
     @classmethod
-    def parse(cls, raw: object) -> "TaskStatus":
+    def parse(cls, raw: object) -> TaskStatus:
         return _parse_status(cls, raw)
 
 
@@ -100,7 +101,7 @@ def parse_timestamp(value: object) -> datetime | None:
     micro = int((frac[1:] + "000000")[:6]) if frac else 0
     zone = (match.group(8) or "UTC").upper()
     try:
-        stamp = datetime(year, month, day, hour, minute, second, micro, tzinfo=timezone.utc)
+        stamp = datetime(year, month, day, hour, minute, second, micro, tzinfo=UTC)
     except ValueError:
         return None
     if zone not in ("Z", "UTC"):
@@ -206,13 +207,13 @@ class TaskCounts:
         return getattr(self, name) / denominator if denominator else 0.0
 
     @classmethod
-    def parse(cls, value: object) -> "TaskCounts":
+    def parse(cls, value: object) -> TaskCounts:
         if not isinstance(value, Mapping):
             note = () if value is None else (f"tasks has an unexpected type ({type(value).__name__})",)
             return cls(anomalies=note or ("tasks missing",), known=False)
         anomalies: list[str] = []
         numbers: dict[str, int] = {}
-        for name in ("total",) + COUNT_FIELDS:
+        for name in ("total", *COUNT_FIELDS):
             raw = value.get(name)
             number = parse_int(raw)
             if raw is None:
@@ -304,7 +305,7 @@ class Run:
             if self.terminal:
                 end = self.updated_at
             else:
-                end = now or datetime.now(timezone.utc)
+                end = now or datetime.now(UTC)
         if end is None:
             return None
         return max(0.0, (end - self.created_at).total_seconds())
@@ -312,10 +313,10 @@ class Run:
     def since_update(self, now: datetime | None = None) -> float | None:
         if self.updated_at is None:
             return None
-        return max(0.0, ((now or datetime.now(timezone.utc)) - self.updated_at).total_seconds())
+        return max(0.0, ((now or datetime.now(UTC)) - self.updated_at).total_seconds())
 
     @classmethod
-    def parse(cls, data: object) -> "Run":
+    def parse(cls, data: object) -> Run:
         """Parse a run object; raises ``ValueError`` only if ``data`` is not an object at all."""
         if not isinstance(data, Mapping):
             raise ValueError(f"expected a JSON object for the run, got {type(data).__name__}")
@@ -397,10 +398,15 @@ class Task:
         return self.status.value
 
     @classmethod
-    def parse(cls, data: object) -> "Task":
+    def parse(cls, data: object) -> Task:
         if not isinstance(data, Mapping):
-            return cls(id=None, name=None, status=TaskStatus.UNKNOWN, status_raw=None,
-                       error=f"unreadable task entry ({type(data).__name__})")
+            return cls(
+                id=None,
+                name=None,
+                status=TaskStatus.UNKNOWN,
+                status_raw=None,
+                error=f"unreadable task entry ({type(data).__name__})",
+            )
         details = data.get("error_details")
         if details is not None and not isinstance(details, str):
             import json

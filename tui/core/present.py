@@ -7,7 +7,7 @@ Symbols make every state readable without colour (NO_COLOR, screenshots, screen 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tui.core.model import Outcome, Phase, Run
 
@@ -35,8 +35,13 @@ def badge(run: Run) -> Badge:
     if phase is Phase.SETTLING:
         pending = run.tasks.pending
         tone = "error" if errors else "warning"
-        return Badge("◔", "Finished", tone, f"settling: {pending} task{'s' if pending != 1 else ''} pending"
-                     + (f", {errors} error{'s' if errors != 1 else ''}" if errors else ""))
+        return Badge(
+            "◔",
+            "Finished",
+            tone,
+            f"settling: {pending} task{'s' if pending != 1 else ''} pending"
+            + (f", {errors} error{'s' if errors != 1 else ''}" if errors else ""),
+        )
     if phase is Phase.STOPPING:
         return Badge("◼", "Stopping", "warning", "stop requested")
     if phase is Phase.ACTIVE:
@@ -72,7 +77,7 @@ def fmt_duration(seconds: float | None) -> str:
 
 
 def fmt_utc(moment: datetime | None) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "—"
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "—"
 
 
 def fmt_local(moment: datetime | None) -> str:

@@ -20,7 +20,7 @@ class RateLimit:
         return None
 
     @classmethod
-    def from_headers(cls, headers) -> "RateLimit | None":
+    def from_headers(cls, headers) -> RateLimit | None:
         def number(name: str) -> float | None:
             raw = headers.get(name)
             if raw is None:

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import logging
 import re
-import weakref
 
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9\-._~+/=]+")
 _FORM = re.compile(r"(?i)(client_secret=|access_token[\"']?\s*[:=]\s*[\"']?)[^&\s\"',]+")
-_known: "weakref.WeakSet[object]" = weakref.WeakSet()
 _values: set[str] = set()
 
 

@@ -21,8 +21,8 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from tui.core.client import ResponseMeta, TaskList, ZuoraClient
 from tui.core.errors import ZwrError
@@ -86,10 +86,18 @@ def transitions(before: Run | None, after: Run) -> tuple[str, ...]:
 
 
 class PollEngine:
-    def __init__(self, client: ZuoraClient, on_update: Callable[[RunUpdate], None], *,
-                 interval: float = 5.0, settling_interval: float = 30.0, max_backoff: float = 300.0,
-                 unfocused_factor: float = 3.0, rng: random.Random | None = None,
-                 wallclock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        client: ZuoraClient,
+        on_update: Callable[[RunUpdate], None],
+        *,
+        interval: float = 5.0,
+        settling_interval: float = 30.0,
+        max_backoff: float = 300.0,
+        unfocused_factor: float = 3.0,
+        rng: random.Random | None = None,
+        wallclock: Callable[[], float] = time.time,
+    ) -> None:
         self.client = client
         self.on_update = on_update
         self.interval = interval
@@ -128,13 +136,6 @@ class PollEngine:
             for watch in self._watches.values():
                 watch.wake.set()
 
-    def watched(self) -> list[int]:
-        return list(self._watches)
-
-    def snapshot(self, run_id: int) -> RunUpdate | None:
-        watch = self._watches.get(run_id)
-        return self._update(watch, (), polling=bool(watch.task and not watch.task.done()), delay=None) if watch else None
-
     def watch(self, run_id: int) -> None:
         """Start watching (idempotent). Must be called from within the event loop."""
         if run_id in self._watches:
@@ -171,8 +172,9 @@ class PollEngine:
         await asyncio.gather(*tasks, return_exceptions=True)
         self._watches.clear()
 
-    async def load_tasks(self, run_id: int, expected_total: int | None = None,
-                         on_page: Callable[[int, int], None] | None = None) -> TaskList:
+    async def load_tasks(
+        self, run_id: int, expected_total: int | None = None, on_page: Callable[[int, int], None] | None = None
+    ) -> TaskList:
         return await self.client.get_tasks(run_id, expected_total=expected_total, on_page=on_page)
 
     # ------------------------------------------------------------------ the loop
@@ -208,7 +210,7 @@ class PollEngine:
         watch.wake.clear()
         try:
             await asyncio.wait_for(watch.wake.wait(), timeout=delay)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     async def _budget_gate(self) -> None:
@@ -245,7 +247,7 @@ class PollEngine:
                 if exc.retry_after is not None:
                     delay = max(exc.retry_after, self.interval)
                 else:
-                    delay = min(self.max_backoff, self.interval * (2 ** watch.failures))
+                    delay = min(self.max_backoff, self.interval * (2**watch.failures))
                 delay = self._stretch(delay)
                 self._emit(watch, (), polling=True, delay=delay)
                 await self._sleep(watch, delay)
@@ -269,8 +271,19 @@ class PollEngine:
             await self._sleep(watch, delay)
 
     def _update(self, watch: _Watch, found: tuple[str, ...], *, polling: bool, delay: float | None) -> RunUpdate:
-        return RunUpdate(watch.run_id, watch.run, watch.meta, watch.error, polling, delay, watch.fetched_at,
-                         found, tuple(watch.history.series()), watch.history.rate(), watch.history.eta())
+        return RunUpdate(
+            watch.run_id,
+            watch.run,
+            watch.meta,
+            watch.error,
+            polling,
+            delay,
+            watch.fetched_at,
+            found,
+            tuple(watch.history.series()),
+            watch.history.rate(),
+            watch.history.eta(),
+        )
 
     def _emit(self, watch: _Watch, found: tuple[str, ...], *, polling: bool, delay: float | None) -> None:
         key = (watch.run, watch.error and (watch.error.kind, watch.error.message), polling)

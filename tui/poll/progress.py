@@ -21,8 +21,12 @@ class History:
         self.samples: deque[Sample] = deque(maxlen=limit)
 
     def add(self, sample: Sample) -> None:
-        if self.samples and self.samples[-1].done == sample.done and self.samples[-1].errors == sample.errors \
-                and sample.at - self.samples[-1].at < 30:
+        if (
+            self.samples
+            and self.samples[-1].done == sample.done
+            and self.samples[-1].errors == sample.errors
+            and sample.at - self.samples[-1].at < 30
+        ):
             return  # nothing moved: keep the history meaningful, not a flat line of polls
         self.samples.append(sample)
 

@@ -13,17 +13,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 KINDS = (
-    "latency",    # sleep ``delay`` seconds, then answer normally
-    "status",     # answer ``status`` with ``body`` (a Zuora-shaped default) and ``headers``
-    "html",       # answer ``status`` (default 502) with a gateway HTML page
-    "reset",      # close the connection without an answer (``mid_body``: after part of the body)
-    "truncate",   # 200 with the JSON cut in half (a consistent Content-Length)
-    "body",       # answer 200 (or ``status``) with ``body`` exactly (bytes/str/JSON value)
-    "oversize",   # 200 with a valid run JSON padded to ``size`` bytes
-    "fields",     # merge ``fields`` into the run JSON (wrong types, hostile text, odd counts)
-    "redirect",   # 302 to ``location``
+    "latency",  # sleep ``delay`` seconds, then answer normally
+    "status",  # answer ``status`` with ``body`` (a Zuora-shaped default) and ``headers``
+    "html",  # answer ``status`` (default 502) with a gateway HTML page
+    "reset",  # close the connection without an answer (``mid_body``: after part of the body)
+    "truncate",  # 200 with the JSON cut in half (a consistent Content-Length)
+    "body",  # answer 200 (or ``status``) with ``body`` exactly (bytes/str/JSON value)
+    "oversize",  # 200 with a valid run JSON padded to ``size`` bytes
+    "fields",  # merge ``fields`` into the run JSON (wrong types, hostile text, odd counts)
+    "redirect",  # 302 to ``location``
     "next_page",  # task pages carry a ``next_page`` on ``location`` (another host)
-    "hang",       # sleep ``delay`` seconds before answering (read timeouts)
+    "hang",  # sleep ``delay`` seconds before answering (read timeouts)
 )
 
 
@@ -59,9 +59,7 @@ class Fault:
             return False
         if self.run_id is not None and self.run_id != run_id:
             return False
-        if self.probability < 1.0 and rng.random() >= self.probability:
-            return False
-        return True
+        return not (self.probability < 1.0 and rng.random() >= self.probability)
 
 
 class FaultBook:

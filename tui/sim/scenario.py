@@ -10,13 +10,19 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 ACTIONS = ("Callout", "Iterate", "If", "Logic::Lambda", "Export", "Query", "Create", "Update")
 TASK_NAMES = (
-    "Fetch subscriptions", "Notify billing webhook", "Check amount due", "Compute proration",
-    "Export usage", "Query accounts", "Create invoice", "Update custom field",
+    "Fetch subscriptions",
+    "Notify billing webhook",
+    "Check amount due",
+    "Compute proration",
+    "Export usage",
+    "Query accounts",
+    "Create invoice",
+    "Update custom field",
 )
 
 
@@ -89,8 +95,8 @@ class RunSpec:
     def _fill_progress(self, counts: dict[str, int], progress: float, *, running: bool) -> None:
         total = self.total
         progress = max(0.0, min(1.0, progress))
-        done = min(total, int(math.floor(total * progress)))
-        errors = min(self.errors, int(math.ceil(self.errors * progress - 1e-9))) if progress > 0.1 else 0
+        done = min(total, math.floor(total * progress))
+        errors = min(self.errors, math.ceil(self.errors * progress - 1e-9)) if progress > 0.1 else 0
         errors = min(errors, done)
         counts["error"] = errors
         counts["success"] = done - errors
@@ -156,7 +162,8 @@ class RunSpec:
             "tags": ["billing"] if index % 4 == 0 else [],
             "start_time": start.strftime("%Y-%m-%dT%H:%M:%S.000Z") if status != "Queued" else None,
             "end_time": (start + timedelta(seconds=2)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-            if status in ("Success", "Error", "Stopped") else None,
+            if status in ("Success", "Error", "Stopped")
+            else None,
             "error": None,
             "error_class": None,
             "error_details": None,
@@ -165,8 +172,10 @@ class RunSpec:
             invoice = f"INV-{index + 1:08d}"
             task["action_type"] = "Callout"
             task["name"] = f"Notify billing webhook #{index + 1}"
-            task["error"] = (f"Callout to https://hooks.acme-billing.example/invoices/{invoice} failed: "
-                             "HTTP 500 Internal Server Error")
+            task["error"] = (
+                f"Callout to https://hooks.acme-billing.example/invoices/{invoice} failed: "
+                "HTTP 500 Internal Server Error"
+            )
             task["error_class"] = "WorkflowError::Callout"
             task["error_details"] = {
                 "request": {"method": "POST", "url": f"https://hooks.acme-billing.example/invoices/{invoice}"},
@@ -202,21 +211,36 @@ class Scenario:
     def runs(self) -> list[RunSpec]:
         return [self._runs[i] for i in self.ids()]
 
-    def add_synthetic(self, count: int, *, start_id: int = 100001, active: bool = True,
-                      duration: float = 3600.0) -> list[int]:
+    def add_synthetic(
+        self, count: int, *, start_id: int = 100001, active: bool = True, duration: float = 3600.0
+    ) -> list[int]:
         """Add ``count`` generated runs (for load tests): active ones progress over ``duration``."""
         ids = []
         for n in range(count):
             run_id = start_id + n
             total = 5 + (n * 37) % 200
             if active:
-                spec = RunSpec(run_id, f"WF-{19000 + n % 50}-{n:08d}", total, created_ago=30 + n % 60,
-                               queued_for=1, duration=duration, errors=(n % 7 == 0) * 2,
-                               description="synthetic active run")
+                spec = RunSpec(
+                    run_id,
+                    f"WF-{19000 + n % 50}-{n:08d}",
+                    total,
+                    created_ago=30 + n % 60,
+                    queued_for=1,
+                    duration=duration,
+                    errors=(n % 7 == 0) * 2,
+                    description="synthetic active run",
+                )
             else:
-                spec = RunSpec(run_id, f"WF-{19000 + n % 50}-{n:08d}", total, created_ago=7200 + n,
-                               queued_for=1, duration=600, errors=(n % 9 == 0) * 1,
-                               description="synthetic finished run")
+                spec = RunSpec(
+                    run_id,
+                    f"WF-{19000 + n % 50}-{n:08d}",
+                    total,
+                    created_ago=7200 + n,
+                    queued_for=1,
+                    duration=600,
+                    errors=(n % 9 == 0) * 1,
+                    description="synthetic finished run",
+                )
             self.add(spec)
             ids.append(run_id)
         return ids
@@ -239,29 +263,127 @@ REFERENCE_SAMPLE = {
 
 def demo_scenario() -> Scenario:
     """The built-in dozen runs: every status, live progress, errors, a huge and a stuck run."""
-    return Scenario([
-        RunSpec(19063, "WF-19027-00000032", 4, raw_override=REFERENCE_SAMPLE,
-                description="Finished, 4/4 tasks (the API reference sample)"),
-        RunSpec(19064, "WF-19030-00000101", 25, workflow_id=19030, created_ago=20, queued_for=3600,
-                description="Queued (waits for an hour)"),
-        RunSpec(19065, "WF-19031-00000007", 40, workflow_id=19031, created_ago=0, queued_for=5, duration=90,
-                description="live: Queued -> Processing -> Finished over ~95 s"),
-        RunSpec(19066, "WF-19032-00000450", 12, workflow_id=19032, created_ago=7200, duration=75, errors=3,
-                description="Finished with 3 task errors (callout HTTP 500)"),
-        RunSpec(19067, "WF-19033-00000012", 30, workflow_id=19033, created_ago=60, queued_for=2, duration=120,
-                stop_at=0.5, stopping_for=20, description="live: Processing -> Stopping -> Stopped"),
-        RunSpec(19068, "WF-19033-00000011", 30, workflow_id=19033, created_ago=86400, duration=100,
-                stop_at=0.3, stopping_for=5, description="Stopped yesterday"),
-        RunSpec(19069, "WF-19034-00000203", 20, workflow_id=19034, created_ago=100, duration=60,
-                pending_final=2, settle_after=120, description="settling: Finished with 2 pending tasks"),
-        RunSpec(19070, "WF-19035-00000003", 12000, workflow_id=19035, created_ago=30, duration=900,
-                errors=4, description="huge: 12,000 tasks processing over 15 minutes"),
-        RunSpec(19071, "WF-19036-00000088", 60, workflow_id=19036, created_ago=0, queued_for=2, duration=120,
-                errors=5, description="live: Processing, task errors appear as it runs"),
-        RunSpec(19072, "WF-19037-00000005", 50, workflow_id=19037, created_ago=3000, duration=None,
-                stuck_after=300, description="stuck: Processing, no update for ~45 minutes"),
-        RunSpec(19073, "WF-19038-00000777", 250, workflow_id=19038, created_ago=5400, duration=300, errors=3,
-                description="Finished, 250 tasks over 3 pages, 3 errors"),
-        RunSpec(19074, "Sync [bold]ACME[/bold] \u2014 \u6771\u4eac \u2713", 8, workflow_id=19039,
-                created_ago=1800, duration=40, description="Finished; a name with markup-like and wide text"),
-    ])
+    return Scenario(
+        [
+            RunSpec(
+                19063,
+                "WF-19027-00000032",
+                4,
+                raw_override=REFERENCE_SAMPLE,
+                description="Finished, 4/4 tasks (the API reference sample)",
+            ),
+            RunSpec(
+                19064,
+                "WF-19030-00000101",
+                25,
+                workflow_id=19030,
+                created_ago=20,
+                queued_for=3600,
+                description="Queued (waits for an hour)",
+            ),
+            RunSpec(
+                19065,
+                "WF-19031-00000007",
+                40,
+                workflow_id=19031,
+                created_ago=0,
+                queued_for=5,
+                duration=90,
+                description="live: Queued -> Processing -> Finished over ~95 s",
+            ),
+            RunSpec(
+                19066,
+                "WF-19032-00000450",
+                12,
+                workflow_id=19032,
+                created_ago=7200,
+                duration=75,
+                errors=3,
+                description="Finished with 3 task errors (callout HTTP 500)",
+            ),
+            RunSpec(
+                19067,
+                "WF-19033-00000012",
+                30,
+                workflow_id=19033,
+                created_ago=60,
+                queued_for=2,
+                duration=120,
+                stop_at=0.5,
+                stopping_for=20,
+                description="live: Processing -> Stopping -> Stopped",
+            ),
+            RunSpec(
+                19068,
+                "WF-19033-00000011",
+                30,
+                workflow_id=19033,
+                created_ago=86400,
+                duration=100,
+                stop_at=0.3,
+                stopping_for=5,
+                description="Stopped yesterday",
+            ),
+            RunSpec(
+                19069,
+                "WF-19034-00000203",
+                20,
+                workflow_id=19034,
+                created_ago=100,
+                duration=60,
+                pending_final=2,
+                settle_after=120,
+                description="settling: Finished with 2 pending tasks",
+            ),
+            RunSpec(
+                19070,
+                "WF-19035-00000003",
+                12000,
+                workflow_id=19035,
+                created_ago=30,
+                duration=900,
+                errors=4,
+                description="huge: 12,000 tasks processing over 15 minutes",
+            ),
+            RunSpec(
+                19071,
+                "WF-19036-00000088",
+                60,
+                workflow_id=19036,
+                created_ago=0,
+                queued_for=2,
+                duration=120,
+                errors=5,
+                description="live: Processing, task errors appear as it runs",
+            ),
+            RunSpec(
+                19072,
+                "WF-19037-00000005",
+                50,
+                workflow_id=19037,
+                created_ago=3000,
+                duration=None,
+                stuck_after=300,
+                description="stuck: Processing, no update for ~45 minutes",
+            ),
+            RunSpec(
+                19073,
+                "WF-19038-00000777",
+                250,
+                workflow_id=19038,
+                created_ago=5400,
+                duration=300,
+                errors=3,
+                description="Finished, 250 tasks over 3 pages, 3 errors",
+            ),
+            RunSpec(
+                19074,
+                "Sync [bold]ACME[/bold] \u2014 \u6771\u4eac \u2713",
+                8,
+                workflow_id=19039,
+                created_ago=1800,
+                duration=40,
+                description="Finished; a name with markup-like and wide text",
+            ),
+        ]
+    )

@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -48,8 +48,11 @@ def _zuora_error(status: int, message: str) -> dict[str, Any]:
     if status == 401:
         return {"message": "Authentication error"}
     if status == 404:
-        return {"success": False, "processId": uuid.uuid4().hex[:16].upper(),
-                "reasons": [{"code": 50000040, "message": message}]}
+        return {
+            "success": False,
+            "processId": uuid.uuid4().hex[:16].upper(),
+            "reasons": [{"code": 50000040, "message": message}],
+        }
     if status == 403:
         return {"errors": [{"status": 403, "code": "forbidden", "title": message}]}
     if status == 429:
@@ -95,12 +98,23 @@ class _Server(ThreadingHTTPServer):
 class Simulator:
     """A Zuora Workflow API on 127.0.0.1. Runs evolve in real time (``speed`` scales it)."""
 
-    def __init__(self, scenario: Scenario | None = None, *, host: str = "127.0.0.1", port: int = 0,
-                 client_id: str = DEMO_CLIENT_ID, client_secret: str = DEMO_CLIENT_SECRET,
-                 demo_token: str | None = DEMO_TOKEN, token_ttl: float = 3599.0, latency: float = 0.0,
-                 speed: float = 1.0, rate_limit: tuple[int, float] | None = None,
-                 seed: int | None = None, stable_request_ids: bool = False,
-                 tls: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        client_id: str = DEMO_CLIENT_ID,
+        client_secret: str = DEMO_CLIENT_SECRET,
+        demo_token: str | None = DEMO_TOKEN,
+        token_ttl: float = 3599.0,
+        latency: float = 0.0,
+        speed: float = 1.0,
+        rate_limit: tuple[int, float] | None = None,
+        seed: int | None = None,
+        stable_request_ids: bool = False,
+        tls: tuple[str, str] | None = None,
+    ) -> None:
         try:
             loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
         except ValueError:
@@ -139,7 +153,7 @@ class Simulator:
         scheme = "https" if self.tls else "http"
         return f"{scheme}://{host}:{self._server.server_address[1]}"
 
-    def start(self) -> "Simulator":
+    def start(self) -> Simulator:
         handler = type("Handler", (_Handler,), {"sim": self})
         server_cls = _Server
         if ":" in self.host:
@@ -152,8 +166,9 @@ class Simulator:
             context.load_cert_chain(*self.tls)
             self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self._started = time.monotonic()
-        self._thread = threading.Thread(target=self._server.serve_forever, name="zwr-sim",
-                                        kwargs={"poll_interval": 0.1}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="zwr-sim", kwargs={"poll_interval": 0.1}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -171,7 +186,7 @@ class Simulator:
             except OSError:
                 pass
 
-    def __enter__(self) -> "Simulator":
+    def __enter__(self) -> Simulator:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -221,7 +236,7 @@ class Simulator:
         spec = self.scenario.get(run_id)
         if spec is None:
             return None
-        return spec.to_json(spec.created_ago + self.sim_time(), datetime.now(timezone.utc))
+        return spec.to_json(spec.created_ago + self.sim_time(), datetime.now(UTC))
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -275,10 +290,21 @@ class _Handler(BaseHTTPRequestHandler):
             with sim._lock:
                 sim.in_flight -= 1
             parts = urlsplit(self.path)
-            sim.record(RequestRecord(method, parts.path, parse_qs(parts.query), self.headers.get("Zuora-Track-Id"),
-                                     self.headers.get("Zuora-Entity-Ids"), self.headers.get("Zuora-Org-Ids"),
-                                     self.headers.get("Authorization"), self.headers.get("Accept-Encoding"),
-                                     self._status, started, time.monotonic()))
+            sim.record(
+                RequestRecord(
+                    method,
+                    parts.path,
+                    parse_qs(parts.query),
+                    self.headers.get("Zuora-Track-Id"),
+                    self.headers.get("Zuora-Entity-Ids"),
+                    self.headers.get("Zuora-Org-Ids"),
+                    self.headers.get("Authorization"),
+                    self.headers.get("Accept-Encoding"),
+                    self._status,
+                    started,
+                    time.monotonic(),
+                )
+            )
 
     def _read_body(self) -> bytes:
         length = self.headers.get("Content-Length")
@@ -305,11 +331,16 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(404, _zuora_error(404, f"No such endpoint: {path[:100]}"))
         auth = self.headers.get("Authorization", "")
         if not auth.startswith("Bearer ") or not sim.token_valid(auth[7:].strip()):
-            return self._json(401, _zuora_error(401, ""), {"WWW-Authenticate": 'Bearer realm="zuora", error="invalid_token"'})
+            return self._json(
+                401, _zuora_error(401, ""), {"WWW-Authenticate": 'Bearer realm="zuora", error="invalid_token"'}
+            )
         if sim.rate is not None:
             ok, remaining, reset = sim.rate.take()
-            self._rate_headers = {"RateLimit-Limit": str(sim.rate.limit), "RateLimit-Remaining": str(remaining),
-                                  "RateLimit-Reset": str(max(1, int(reset + 0.999)))}
+            self._rate_headers = {
+                "RateLimit-Limit": str(sim.rate.limit),
+                "RateLimit-Remaining": str(remaining),
+                "RateLimit-Reset": str(max(1, int(reset + 0.999))),
+            }
             if not ok:
                 with sim._lock:
                     sim.rejected_429 += 1
@@ -319,7 +350,12 @@ class _Handler(BaseHTTPRequestHandler):
         segments = [s for s in path.split("/") if s]
         if method == "GET" and len(segments) == 3 and segments[:2] == ["workflows", "workflow_runs"]:
             return self._run(segments[2], fields)
-        if method == "PUT" and len(segments) == 4 and segments[:2] == ["workflows", "workflow_runs"] and segments[3] == "stop":
+        if (
+            method == "PUT"
+            and len(segments) == 4
+            and segments[:2] == ["workflows", "workflow_runs"]
+            and segments[3] == "stop"
+        ):
             return self._stop(segments[2])
         if method == "GET" and segments == ["workflows", "tasks"]:
             return self._tasks(query, foreign)
@@ -346,12 +382,25 @@ class _Handler(BaseHTTPRequestHandler):
         client_secret = (form.get("client_secret") or [""])[0]
         grant = (form.get("grant_type") or [""])[0]
         if grant != "client_credentials":
-            return self._json(400, {"error": "unsupported_grant_type", "message": "grant_type must be client_credentials"})
-        if not (secrets.compare_digest(client_id, sim.client_id) and secrets.compare_digest(client_secret, sim.client_secret)):
+            return self._json(
+                400, {"error": "unsupported_grant_type", "message": "grant_type must be client_credentials"}
+            )
+        if not (
+            secrets.compare_digest(client_id, sim.client_id)
+            and secrets.compare_digest(client_secret, sim.client_secret)
+        ):
             return self._json(401, {"error": "invalid_client", "message": "Invalid client credentials"})
         token = sim.issue_token()
-        self._json(200, {"access_token": token, "token_type": "bearer", "expires_in": int(sim.token_ttl),
-                         "scope": "user.1 entity.1 platform.write", "jti": uuid.uuid4().hex})
+        self._json(
+            200,
+            {
+                "access_token": token,
+                "token_type": "bearer",
+                "expires_in": int(sim.token_ttl),
+                "scope": "user.1 entity.1 platform.write",
+                "jti": uuid.uuid4().hex,
+            },
+        )
 
     def _run(self, raw_id: str, fields: dict[str, Any] | None) -> None:
         if not raw_id.isdigit():
@@ -383,7 +432,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(400, _zuora_error(400, "page and page_length must be integers"))
         if spec is None:
             return self._json(200, {"data": [], "pagination": {"page": page, "page_length": length}})
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         age = spec.created_ago + sim.sim_time()
         start = (page - 1) * length
         end = min(spec.total, start + length)
@@ -392,8 +441,9 @@ class _Handler(BaseHTTPRequestHandler):
         pagination: dict[str, Any] = {"page": page, "page_length": length}
         if end < spec.total:
             base = foreign or f"http://{self.headers.get('Host', '127.0.0.1')}"
-            pagination["next_page"] = (f"{base}/workflows/tasks?workflow_id={spec.id}&instance=true"
-                                       f"&page={page + 1}&page_length={length}")
+            pagination["next_page"] = (
+                f"{base}/workflows/tasks?workflow_id={spec.id}&instance=true&page={page + 1}&page_length={length}"
+            )
         self._json(200, {"data": data, "pagination": pagination})
 
     def _task(self, raw_id: str) -> None:
@@ -403,7 +453,7 @@ class _Handler(BaseHTTPRequestHandler):
             index = task_id % 100000 - 1
             if spec is not None and 0 <= index < spec.total:
                 age = spec.created_ago + self.sim.sim_time()
-                return self._json(200, spec.task_json(index, age, datetime.now(timezone.utc)))
+                return self._json(200, spec.task_json(index, age, datetime.now(UTC)))
         self._json(404, _zuora_error(404, f"Task {raw_id[:40]} not found"))
 
     # ------------------------------------------------------------------ faults and output
@@ -416,8 +466,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(status, body, fault.headers)
         elif kind == "html":
             status = fault.status or 502
-            page = (fault.body or f"<html><head><title>{status} Bad Gateway</title></head>"
-                    f"<body><h1>{status} Bad Gateway</h1><p>nginx</p></body></html>")
+            page = (
+                fault.body
+                or f"<html><head><title>{status} Bad Gateway</title></head>"
+                f"<body><h1>{status} Bad Gateway</h1><p>nginx</p></body></html>"
+            )
             self._send(status, page, {"Content-Type": "text/html", **fault.headers})
         elif kind == "reset":
             if fault.mid_body:
@@ -464,8 +517,9 @@ class _Handler(BaseHTTPRequestHandler):
             content_type = "application/json"
         out = {"Content-Type": content_type}
         out.update(headers)
-        out["Zuora-Request-Id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, self.path) if self.sim.stable_request_ids
-                                      else uuid.uuid4())
+        out["Zuora-Request-Id"] = str(
+            uuid.uuid5(uuid.NAMESPACE_URL, self.path) if self.sim.stable_request_ids else uuid.uuid4()
+        )
         track = self.headers.get("Zuora-Track-Id")
         if track:
             out["Zuora-Track-Id"] = track

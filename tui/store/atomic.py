@@ -10,8 +10,8 @@ import contextlib
 import os
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from tui.store.paths import ensure_private_dir
 
@@ -57,7 +57,7 @@ def file_lock(path: Path, timeout: float = 10.0) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"another zwr process holds {lock_path} for over {timeout:.0f}s")
+                    raise TimeoutError(f"another zwr process holds {lock_path} for over {timeout:.0f}s") from None
                 time.sleep(0.01)
         try:
             yield

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from tui.store import paths
 from tui.store.atomic import atomic_write, backup_corrupt, file_lock
@@ -38,7 +39,7 @@ class Bookmark:
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @classmethod
-    def from_json(cls, item: Any) -> "Bookmark | None":
+    def from_json(cls, item: Any) -> Bookmark | None:
         if not isinstance(item, dict):
             return None
         run_id = item.get("run_id")
@@ -46,22 +47,37 @@ class Bookmark:
             run_id = int(run_id)
         if not isinstance(run_id, int) or isinstance(run_id, bool) or run_id <= 0:
             return None
+
         def text(key: str) -> str:
             value = item.get(key)
             return value if isinstance(value, str) else ""
+
         known = ("run_id", "label", "profile", "added", "note")
-        return cls(run_id, text("label")[:200], item.get("profile") if isinstance(item.get("profile"), str) else None,
-                   text("added"), text("note")[:2000], {k: v for k, v in item.items() if k not in known})
+        return cls(
+            run_id,
+            text("label")[:200],
+            item.get("profile") if isinstance(item.get("profile"), str) else None,
+            text("added"),
+            text("note")[:2000],
+            {k: v for k, v in item.items() if k not in known},
+        )
 
     def to_json(self) -> dict[str, Any]:
         data = dict(self.extra)
-        data.update({"run_id": self.run_id, "label": self.label, "profile": self.profile,
-                     "added": self.added, "note": self.note})
+        data.update(
+            {
+                "run_id": self.run_id,
+                "label": self.label,
+                "profile": self.profile,
+                "added": self.added,
+                "note": self.note,
+            }
+        )
         return data
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -99,12 +115,15 @@ class ListStore:
             if not isinstance(data, dict) or not isinstance(data.get(self.key, []), list):
                 raise ValueError(f"expected an object with a {self.key!r} list")
         except (ValueError, UnicodeDecodeError) as exc:
-            salvaged = [Bookmark(int(m), label="(recovered)", profile=self.profile, added=now_iso())
-                        for m in dict.fromkeys(_SALVAGE.findall(raw.decode("utf-8", "replace")))]
+            salvaged = [
+                Bookmark(int(m), label="(recovered)", profile=self.profile, added=now_iso())
+                for m in dict.fromkeys(_SALVAGE.findall(raw.decode("utf-8", "replace")))
+            ]
             backup = backup_corrupt(self.path)
             self.warnings.append(
                 f"{self.path.name} was damaged ({str(exc)[:80]}); it was kept as {backup.name if backup else '?'}"
-                f" and {len(salvaged)} run ID(s) were recovered from it.")
+                f" and {len(salvaged)} run ID(s) were recovered from it."
+            )
             return _Document(salvaged, [], {})
         items: list[Bookmark] = []
         unreadable: list[Any] = []
@@ -115,8 +134,10 @@ class ListStore:
             else:
                 items.append(parsed)
         if unreadable:
-            self.warnings.append(f"{len(unreadable)} entr{'y' if len(unreadable) == 1 else 'ies'} in "
-                                 f"{self.path.name} could not be read; they are kept in the file as they are.")
+            self.warnings.append(
+                f"{len(unreadable)} entr{'y' if len(unreadable) == 1 else 'ies'} in "
+                f"{self.path.name} could not be read; they are kept in the file as they are."
+            )
         extra = {k: v for k, v in data.items() if k not in (self.key, "version")}
         return _Document(items, unreadable, extra)
 
@@ -132,7 +153,9 @@ class ListStore:
         try:
             atomic_write(self.path, json.dumps(payload, indent=1, ensure_ascii=False).encode("utf-8"))
         except OSError as exc:
-            raise StoreError(f"Could not save {self.path}: {exc.strerror or exc}. Nothing already saved was lost.") from None
+            raise StoreError(
+                f"Could not save {self.path}: {exc.strerror or exc}. Nothing already saved was lost."
+            ) from None
 
     def update(self, change: Callable[[list[Bookmark]], list[Bookmark]]) -> list[Bookmark]:
         """Apply ``change`` to the freshest copy on disk, under the lock, and save."""
@@ -164,6 +187,7 @@ class BookmarkStore(ListStore):
                     return items
             items.append(Bookmark(run_id, label, self.profile, now_iso(), note))
             return items
+
         return self.update(change)
 
     def remove(self, run_id: int) -> list[Bookmark]:
@@ -176,6 +200,7 @@ class BookmarkStore(ListStore):
         def change(items: list[Bookmark]) -> list[Bookmark]:
             have = {b.run_id for b in items}
             return items + [replace(e, profile=self.profile) for e in entries if e.run_id not in have]
+
         return self.update(change)
 
 
@@ -193,4 +218,5 @@ class HistoryStore(ListStore):
             fresh = [Bookmark(i, profile=self.profile, added=now_iso()) for i in run_ids]
             keep = [b for b in items if b.run_id not in set(run_ids)]
             return fresh + keep
+
         return self.update(change)

@@ -33,7 +33,7 @@ class Profile:
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @classmethod
-    def from_table(cls, name: str, table: dict[str, Any]) -> "Profile":
+    def from_table(cls, name: str, table: dict[str, Any]) -> Profile:
         known = {k: table[k] for k in PROFILE_KEYS if k in table}
         for key in ("env", "base_url", "client_id", "entity_ids", "org_ids", "label", "color"):
             if key in known and not isinstance(known[key], str):
@@ -73,14 +73,16 @@ class Config:
         if name:
             if name not in self.profiles:
                 known = ", ".join(self.profiles) or "none yet"
-                raise ConfigError(f"No profile named {name!r} in {self.path} (profiles: {known}). "
-                                  f"Create it with `zwr auth login --profile {name} --env ...`.")
+                raise ConfigError(
+                    f"No profile named {name!r} in {self.path} (profiles: {known}). "
+                    f"Create it with `zwr auth login --profile {name} --env ...`."
+                )
             return self.profiles[name]
         if self.default_profile and self.default_profile in self.profiles:
             return self.profiles[self.default_profile]
         return None
 
-    def with_profile(self, profile: Profile, *, make_default: bool = False) -> "Config":
+    def with_profile(self, profile: Profile, *, make_default: bool = False) -> Config:
         profiles = dict(self.profiles)
         profiles[profile.name] = profile
         default = profile.name if (make_default or not self.default_profile) else self.default_profile
@@ -88,7 +90,11 @@ class Config:
 
     def ui_setting(self, key: str, default: Any) -> Any:
         value = self.ui.get(key, default)
-        return value if isinstance(value, type(default)) or (isinstance(default, float) and isinstance(value, int)) else default
+        return (
+            value
+            if isinstance(value, type(default)) or (isinstance(default, float) and isinstance(value, int))
+            else default
+        )
 
 
 def load_config(path: Path | None = None) -> Config:
@@ -104,12 +110,18 @@ def load_config(path: Path | None = None) -> Config:
         profiles_table = data.pop("profiles", {}) or {}
         if not isinstance(profiles_table, dict):
             raise ConfigError("[profiles] must be a table")
-        profiles = {name: Profile.from_table(name, table) for name, table in profiles_table.items()
-                    if isinstance(table, dict)}
+        profiles = {
+            name: Profile.from_table(name, table) for name, table in profiles_table.items() if isinstance(table, dict)
+        }
         default = data.pop("default_profile", None)
         ui = data.pop("ui", {}) or {}
-        return Config(default_profile=default if isinstance(default, str) else None, profiles=profiles,
-                      ui=ui if isinstance(ui, dict) else {}, extra=data, path=path)
+        return Config(
+            default_profile=default if isinstance(default, str) else None,
+            profiles=profiles,
+            ui=ui if isinstance(ui, dict) else {},
+            extra=data,
+            path=path,
+        )
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, ConfigError) as exc:
         backup = backup_corrupt(path)
         where = f" It was moved to {backup}." if backup else ""
@@ -130,6 +142,7 @@ def save_config(config: Config, path: Path | None = None) -> Path:
 
 
 # ----------------------------------------------------------------------------- a tiny TOML writer
+
 
 def _toml_value(value: Any) -> str:
     if isinstance(value, bool):

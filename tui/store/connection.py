@@ -7,8 +7,8 @@ from argv: only from the environment, the keyring, stdin or a masked prompt.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from tui.core.auth import AuthProvider, OAuthClientCredentials, StaticToken
 from tui.core.client import ClientSettings
@@ -50,12 +50,14 @@ class Connection:
             extra["read_timeout"] = self.timeout
             extra["connect_timeout"] = min(self.timeout, 10.0)
         extra.update(overrides)
-        return ClientSettings(self.base_url, entity_ids=self.entity_ids, org_ids=self.org_ids,
-                              track_id=self.track_id, **extra)  # type: ignore[arg-type]
+        return ClientSettings(
+            self.base_url, entity_ids=self.entity_ids, org_ids=self.org_ids, track_id=self.track_id, **extra
+        )  # type: ignore[arg-type]
 
 
-def _pick(name: str, option: object, env_value: object, profile_value: object,
-          sources: dict[str, str], env_name: str) -> object:
+def _pick(
+    name: str, option: object, env_value: object, profile_value: object, sources: dict[str, str], env_name: str
+) -> object:
     if option not in (None, ""):
         sources[name] = "command line"
         return option
@@ -69,8 +71,14 @@ def _pick(name: str, option: object, env_value: object, profile_value: object,
     return None
 
 
-def resolve(options: Options, environ: Mapping[str, str] | None = None, *,
-            profile: object | None = None, secret_lookup=None, prompt_token=None) -> Connection:
+def resolve(
+    options: Options,
+    environ: Mapping[str, str] | None = None,
+    *,
+    profile: object | None = None,
+    secret_lookup=None,
+    prompt_token=None,
+) -> Connection:
     """Build a ``Connection``.
 
     ``profile`` is a ``tui.store.config.Profile`` (or None). ``secret_lookup(base_url, client_id)``
@@ -92,12 +100,25 @@ def resolve(options: Options, environ: Mapping[str, str] | None = None, *,
         base_url = resolve_base_url(p_env, p_url)
     else:
         base_url = resolve_base_url(None, None)  # raises a ConfigError with guidance
-    entity_ids = _pick("entity_ids", options.entity_ids, env.get("ZUORA_ENTITY_IDS"),
-                       getattr(profile, "entity_ids", None), sources, "ZUORA_ENTITY_IDS")
-    org_ids = _pick("org_ids", options.org_ids, env.get("ZUORA_ORG_IDS"),
-                    getattr(profile, "org_ids", None), sources, "ZUORA_ORG_IDS")
-    client_id = _pick("client_id", None, env.get("ZUORA_CLIENT_ID"),
-                      getattr(profile, "client_id", None), sources, "ZUORA_CLIENT_ID")
+    entity_ids = _pick(
+        "entity_ids",
+        options.entity_ids,
+        env.get("ZUORA_ENTITY_IDS"),
+        getattr(profile, "entity_ids", None),
+        sources,
+        "ZUORA_ENTITY_IDS",
+    )
+    org_ids = _pick(
+        "org_ids",
+        options.org_ids,
+        env.get("ZUORA_ORG_IDS"),
+        getattr(profile, "org_ids", None),
+        sources,
+        "ZUORA_ORG_IDS",
+    )
+    client_id = _pick(
+        "client_id", None, env.get("ZUORA_CLIENT_ID"), getattr(profile, "client_id", None), sources, "ZUORA_CLIENT_ID"
+    )
     auth: AuthProvider
     if env.get("ZUORA_BEARER_TOKEN"):
         auth, auth_source = StaticToken(Secret(env["ZUORA_BEARER_TOKEN"])), "environment (ZUORA_BEARER_TOKEN)"
@@ -113,15 +134,28 @@ def resolve(options: Options, environ: Mapping[str, str] | None = None, *,
         elif prompt_token is not None:
             auth, auth_source = StaticToken(prompt_token()), "prompt"
         else:
-            hint = (f" No secret for client ID {client_id} was found in the keyring: run `zwr auth login`."
-                    if client_id else "")
+            hint = (
+                f" No secret for client ID {client_id} was found in the keyring: run `zwr auth login`."
+                if client_id
+                else ""
+            )
             raise ConfigError(
                 "No Zuora credentials: set ZUORA_BEARER_TOKEN, or ZUORA_CLIENT_ID and ZUORA_CLIENT_SECRET, "
-                "or store a secret with `zwr auth login`, or pass --ask-token for a masked prompt." + hint)
+                "or store a secret with `zwr auth login`, or pass --ask-token for a masked prompt." + hint
+            )
     known = environment_for(base_url)
     production = bool(getattr(profile, "production", False)) or bool(known and known.production)
     label = getattr(profile, "label", None) or (known.label if known else base_url)
-    return Connection(base_url=base_url, auth=auth, auth_source=auth_source, entity_ids=entity_ids,  # type: ignore[arg-type]
-                      org_ids=org_ids, track_id=options.track_id, timeout=options.timeout,  # type: ignore[arg-type]
-                      profile=getattr(profile, "name", None), production=production, label=str(label),
-                      sources=sources)
+    return Connection(
+        base_url=base_url,
+        auth=auth,
+        auth_source=auth_source,
+        entity_ids=entity_ids,  # type: ignore[arg-type]
+        org_ids=org_ids,
+        track_id=options.track_id,
+        timeout=options.timeout,  # type: ignore[arg-type]
+        profile=getattr(profile, "name", None),
+        production=production,
+        label=str(label),
+        sources=sources,
+    )

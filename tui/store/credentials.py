@@ -15,8 +15,9 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from tui.core.errors import ConfigError
@@ -27,8 +28,13 @@ from tui.store.atomic import atomic_write, file_lock
 T = TypeVar("T")
 DEFAULT_TIMEOUT = float(os.environ.get("ZWR_KEYRING_TIMEOUT", "5"))
 
-SECURE_MODULES = ("keyring.backends.macOS", "keyring.backends.Windows", "keyring.backends.SecretService",
-                  "keyring.backends.kwallet", "keyring.backends.libsecret")
+SECURE_MODULES = (
+    "keyring.backends.macOS",
+    "keyring.backends.Windows",
+    "keyring.backends.SecretService",
+    "keyring.backends.kwallet",
+    "keyring.backends.libsecret",
+)
 NONE_MODULES = ("keyring.backends.fail", "keyring.backends.null")
 
 ALTERNATIVES = (
@@ -89,7 +95,7 @@ class KeyringStore:
     def info(self) -> BackendInfo:
         try:
             backend = self.backend()
-        except KeyringUnavailable as exc:
+        except KeyringUnavailable:
             return BackendInfo("unavailable", "", "none", None)
         try:
             from keyring.util import platform_ as platform_util
@@ -116,8 +122,10 @@ class KeyringStore:
         thread.start()
         thread.join(self.timeout)
         if thread.is_alive():
-            self.unusable = (f"The keyring did not answer within {self.timeout:.0f}s (a locked collection "
-                             f"waiting for an unlock prompt?); it is disabled for this session. {ALTERNATIVES}")
+            self.unusable = (
+                f"The keyring did not answer within {self.timeout:.0f}s (a locked collection "
+                f"waiting for an unlock prompt?); it is disabled for this session. {ALTERNATIVES}"
+            )
             raise KeyringUnavailable(self.unusable)
         if "error" in box:
             exc = box["error"]
@@ -140,8 +148,10 @@ class KeyringStore:
         if security == "none":
             raise KeyringUnavailable(f"No usable keyring backend on this machine. {ALTERNATIVES}")
         if security == "insecure":
-            raise KeyringUnavailable(f"The keyring backend {type(backend).__name__} is not secure (it may store "
-                                     f"secrets in plain text); zwr will not use it. {ALTERNATIVES}")
+            raise KeyringUnavailable(
+                f"The keyring backend {type(backend).__name__} is not secure (it may store "
+                f"secrets in plain text); zwr will not use it. {ALTERNATIVES}"
+            )
         return backend
 
     def get(self, base_url: str, client_id: str) -> Secret | None:
@@ -169,11 +179,14 @@ class KeyringStore:
 
 # ----------------------------------------------------------------------------- opt-in plaintext file
 
+
 class InsecureFileStore:
     """A 0600 JSON file, used only after an explicit ``--insecure-storage`` opt-in."""
 
-    WARNING = ("WARNING: using a client secret stored in plain text at {path} (opted in with "
-               "--insecure-storage). Anyone who can read this file can use your Zuora credentials.")
+    WARNING = (
+        "WARNING: using a client secret stored in plain text at {path} (opted in with "
+        "--insecure-storage). Anyone who can read this file can use your Zuora credentials."
+    )
 
     def __init__(self) -> None:
         self.path = paths.insecure_secrets_file()
@@ -207,7 +220,6 @@ class InsecureFileStore:
 
 
 _default_store: KeyringStore | None = None
-warnings: list[str] = []  # messages for the UI/CLI to show (e.g. insecure storage in use)
 
 
 def default_store() -> KeyringStore:
@@ -223,7 +235,6 @@ def lookup_secret(base_url: str, client_id: str) -> Secret | None:
     if insecure.path.exists():
         secret = insecure.get(base_url, client_id)
         if secret is not None:
-            warnings.append(InsecureFileStore.WARNING.format(path=insecure.path))
             import sys
 
             sys.stderr.write(InsecureFileStore.WARNING.format(path=insecure.path) + "\n")

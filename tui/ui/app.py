@@ -7,14 +7,13 @@ bookmarks and history runs in thread workers so a slow disk cannot freeze the UI
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 
 from rich.text import Text
 from textual.app import App
 from textual.binding import Binding
 from textual.css.query import NoMatches
-from textual.worker import get_current_worker
 
 from tui.core.client import ZuoraClient
 from tui.core.errors import ZwrError
@@ -52,14 +51,22 @@ class ZwrApp(App):
         Binding("question_mark", "help", "Help"),
     ]
 
-    def __init__(self, connection: Connection, run_ids: Iterable[int] = (), *, interval: float | None = None,
-                 demo: bool = False, clock: Callable[[], datetime] | None = None, bell: bool | None = None,
-                 client_settings: dict | None = None) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        run_ids: Iterable[int] = (),
+        *,
+        interval: float | None = None,
+        demo: bool = False,
+        clock: Callable[[], datetime] | None = None,
+        bell: bool | None = None,
+        client_settings: dict | None = None,
+    ) -> None:
         super().__init__()
         self.connection = connection
         self.initial_ids = list(run_ids)
         self.demo = demo
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = clock or (lambda: datetime.now(UTC))
         config = load_config()
         self.config_warning = config.warning
         self.interval = float(interval or config.ui_setting("interval", 5.0))
@@ -81,8 +88,9 @@ class ZwrApp(App):
 
     async def on_mount(self) -> None:
         self.client = ZuoraClient(self.connection.settings(**self.client_settings), self.connection.auth)
-        self.engine = PollEngine(self.client, self._on_engine_update, interval=self.interval,
-                                 wallclock=lambda: self.clock().timestamp())
+        self.engine = PollEngine(
+            self.client, self._on_engine_update, interval=self.interval, wallclock=lambda: self.clock().timestamp()
+        )
         self.main = MainScreen(self.make_banner(), self.clock)
         for run_id in self.initial_ids:  # start fetching while the screen is being built
             self.engine.watch(run_id)
@@ -143,7 +151,9 @@ class ZwrApp(App):
         sidebar.show_recent(recent)
         watchlist = self.main.query_one(Watchlist)
         for run_id in watchlist.order:
-            watchlist.set_label(run_id, self.bookmark_labels.get(run_id) or ("★" if run_id in self.bookmark_labels else None))
+            watchlist.set_label(
+                run_id, self.bookmark_labels.get(run_id) or ("★" if run_id in self.bookmark_labels else None)
+            )
         for warning in warnings:
             self.notify(warning, severity="warning", markup=False, timeout=15)
         self.show_selected()
@@ -156,6 +166,7 @@ class ZwrApp(App):
                 self.call_from_thread(self.notify, str(exc), severity="error", markup=False, timeout=15)
                 return
             self.call_from_thread(done, items)
+
         self.run_worker(work, thread=True, group="store", exit_on_error=False)
 
     # ------------------------------------------------------------------ watching
@@ -173,8 +184,10 @@ class ZwrApp(App):
         if select and run_ids:
             watchlist.select_run(run_ids[0])
         if remember and run_ids:
-            self._store(lambda: self.history.touch(run_ids),
-                        lambda items: self._live() and self.main.query_one(Sidebar).show_recent(items))
+            self._store(
+                lambda: self.history.touch(run_ids),
+                lambda items: self._live() and self.main.query_one(Sidebar).show_recent(items),
+            )
         self._update_status()
 
     def on_run_updated(self, message: RunUpdated) -> None:
@@ -233,8 +246,10 @@ class ZwrApp(App):
         active = sum(1 for r in runs if not r.phase.terminal)
         failing = sum(1 for r in runs if r.tasks.error)
         text = Text()
-        text.append(" ⏸ PAUSED " if engine.paused else f" ⟳ every {engine.interval:g}s ",
-                    style="bold reverse yellow" if engine.paused else "bold")
+        text.append(
+            " ⏸ PAUSED " if engine.paused else f" ⟳ every {engine.interval:g}s ",
+            style="bold reverse yellow" if engine.paused else "bold",
+        )
         text.append(f"  {len(self.main.query_one(Watchlist).order)} runs, {active} active")
         if failing:
             text.append(f", {failing} with errors", style="bold red")
@@ -255,6 +270,7 @@ class ZwrApp(App):
                 state["pages"] += 1
                 state["tasks"] += count
                 screen.post_message(TasksProgress(run_id, state["pages"], state["tasks"]))
+
             state = {"pages": 0, "tasks": 0}
             try:
                 listing = await self.engine.load_tasks(run_id, expected_total, progress)  # type: ignore[union-attr]
@@ -262,6 +278,7 @@ class ZwrApp(App):
                 screen.post_message(TasksFailed(run_id, exc))
                 return
             screen.post_message(TasksLoaded(run_id, listing))
+
         self.run_worker(load(), group=f"tasks-{run_id}", exclusive=True, exit_on_error=False)
 
     # ------------------------------------------------------------------ actions
@@ -276,6 +293,7 @@ class ZwrApp(App):
         def added(ids: list[int] | None) -> None:
             if ids:
                 self.watch_runs(ids, select=True)
+
         self.push_screen(RunIdEntry(), added)
 
     def action_tasks(self) -> None:
@@ -332,8 +350,11 @@ class ZwrApp(App):
             self.bookmark_labels[run_id] = label
             self.main.query_one(Watchlist).set_label(run_id, label or "★")
             if run_id in self.bookmark_labels:
-                self._store(lambda: self.bookmarks.add(run_id, label) if label else self.bookmarks.rename(run_id, ""),
-                            self._bookmarks_saved)
+                self._store(
+                    lambda: self.bookmarks.add(run_id, label) if label else self.bookmarks.rename(run_id, ""),
+                    self._bookmarks_saved,
+                )
+
         self.push_screen(LabelEntry(run_id, self.bookmark_labels.get(run_id, "")), labelled)
 
     def action_unwatch(self) -> None:
@@ -391,8 +412,10 @@ class ZwrApp(App):
         run_id = self._need_selection()
         if run_id is not None:
             self.copy_to_clipboard(str(run_id))
-            self.notify(f"Copied run ID {run_id} to the clipboard (OSC 52, works over SSH "
-                        "if your terminal allows it).", markup=False)
+            self.notify(
+                f"Copied run ID {run_id} to the clipboard (OSC 52, works over SSH if your terminal allows it).",
+                markup=False,
+            )
 
     def action_copy_json(self) -> None:
         run_id = self._need_selection()
@@ -405,8 +428,9 @@ class ZwrApp(App):
     def action_copy_request_id(self) -> None:
         run_id = self.selected_run_id()
         update = self.updates.get(run_id) if run_id is not None else None
-        request_id = (update.meta.request_id if update and update.meta else None) or \
-            (self.client.last_request_id if self.client else None)
+        request_id = (update.meta.request_id if update and update.meta else None) or (
+            self.client.last_request_id if self.client else None
+        )
         if not request_id:
             self.notify("No Zuora-Request-Id seen yet.", severity="warning", markup=False)
             return

@@ -8,8 +8,14 @@ from rich.text import Text
 from tui.core.text import printable
 
 TONE_STYLES = {
-    "ok": "bold green", "error": "bold red", "warning": "bold yellow", "active": "bold cyan",
-    "queued": "bold blue", "pending": "bold magenta", "muted": "dim", "unknown": "bold magenta",
+    "ok": "bold green",
+    "error": "bold red",
+    "warning": "bold yellow",
+    "active": "bold cyan",
+    "queued": "bold blue",
+    "pending": "bold magenta",
+    "muted": "dim",
+    "unknown": "bold magenta",
 }
 
 

@@ -37,8 +37,9 @@ class RunIdEntry(ModalScreen[list[int] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(Text("Watch runs", style="bold"))
-            yield Static(Text("Run IDs separated by spaces or commas, or paste a URL/text containing them.",
-                              style="dim"))
+            yield Static(
+                Text("Run IDs separated by spaces or commas, or paste a URL/text containing them.", style="dim")
+            )
             yield Input(placeholder="e.g. 19063 19064", id="entry-input")
             yield Static("", id="entry-message")
 
@@ -52,8 +53,14 @@ class RunIdEntry(ModalScreen[list[int] | None]):
         except BadInput as exc:
             message.update(literal(exc.message, 300, "red"))
         else:
-            message.update(Text(f"✔ {len(ids)} run ID{'s' if len(ids) != 1 else ''}: "
-                                + ", ".join(map(str, ids[:8])) + (" …" if len(ids) > 8 else ""), style="green"))
+            message.update(
+                Text(
+                    f"✔ {len(ids)} run ID{'s' if len(ids) != 1 else ''}: "
+                    + ", ".join(map(str, ids[:8]))
+                    + (" …" if len(ids) > 8 else ""),
+                    style="green",
+                )
+            )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         try:
@@ -102,8 +109,11 @@ class RawJson(ModalScreen[None]):
 
 
 class TaskDetail(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q", "dismiss(None)", "Close"), Binding("j", "raw", "Raw JSON"),
-                Binding("c", "copy", "Copy error")]
+    BINDINGS = [
+        Binding("escape,q", "dismiss(None)", "Close"),
+        Binding("j", "raw", "Raw JSON"),
+        Binding("c", "copy", "Copy error"),
+    ]
 
     def __init__(self, task: Task) -> None:
         super().__init__()
@@ -111,12 +121,20 @@ class TaskDetail(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         t = self.task_
-        rows = [Text.assemble(("Task ", "bold"), (str(t.id), "bold"), "  ", literal(t.name or "", 100, "bold")),
-                Text.assemble(("Status   ", "bold"), literal(t.status_label, 40)),
-                Text.assemble(("Action   ", "bold"), literal(t.action_type or "—", 60)),
-                Text.assemble(("Started  ", "bold"), fmt_utc(t.start_time), ("   Ended ", "bold"), fmt_utc(t.end_time),
-                              ("   Took ", "bold"), fmt_duration(t.duration)),
-                Text.assemble(("Object   ", "bold"), literal(f"{t.object or '—'} {t.object_id or ''}", 100))]
+        rows = [
+            Text.assemble(("Task ", "bold"), (str(t.id), "bold"), "  ", literal(t.name or "", 100, "bold")),
+            Text.assemble(("Status   ", "bold"), literal(t.status_label, 40)),
+            Text.assemble(("Action   ", "bold"), literal(t.action_type or "—", 60)),
+            Text.assemble(
+                ("Started  ", "bold"),
+                fmt_utc(t.start_time),
+                ("   Ended ", "bold"),
+                fmt_utc(t.end_time),
+                ("   Took ", "bold"),
+                fmt_duration(t.duration),
+            ),
+            Text.assemble(("Object   ", "bold"), literal(f"{t.object or '—'} {t.object_id or ''}", 100)),
+        ]
         if t.tags:
             rows.append(Text.assemble(("Tags     ", "bold"), literal(", ".join(t.tags), 200)))
         with Vertical(classes="dialog wide"):
@@ -124,11 +142,15 @@ class TaskDetail(ModalScreen[None]):
                 yield Static(row)
             with VerticalScroll():
                 if t.error or t.error_class:
-                    yield Static(Text.assemble(("Error class  ", "bold red"), literal(t.error_class or "—", 100, "red")))
+                    yield Static(
+                        Text.assemble(("Error class  ", "bold red"), literal(t.error_class or "—", 100, "red"))
+                    )
                     yield Static(literal(t.error or "", 5000, "red", keep_newlines=True), classes="task-error")
                 if t.error_details:
                     yield Static(Text("Error details", style="bold"))
-                    yield Static(literal(t.error_details, 100_000, "", keep_newlines=True), classes="task-error-details")
+                    yield Static(
+                        literal(t.error_details, 100_000, "", keep_newlines=True), classes="task-error-details"
+                    )
                 if not (t.error or t.error_class or t.error_details):
                     yield Static(Text("No error recorded for this task.", style="dim"))
             yield Static(Text("j raw JSON · c copy error · esc close", style="dim"))

@@ -8,8 +8,6 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from tui.core.client import TaskList
-from tui.core.errors import ZwrError
 from tui.core.model import Task, TaskStatus
 from tui.core.present import fmt_duration
 from tui.ui.messages import TasksFailed, TasksLoaded, TasksProgress
@@ -18,13 +16,24 @@ from tui.ui.screens.modals import RawJson, TaskDetail
 from tui.ui.widgets.banner import Banner
 from tui.ui.widgets.linetable import Column, LineTable
 
-TASK_COLUMNS = (Column("id", "ID", 11), Column("status", "Status", 11), Column("name", "Name"),
-                Column("action", "Action", 14), Column("took", "Took", 7), Column("error", "Error class"))
+TASK_COLUMNS = (
+    Column("id", "ID", 11),
+    Column("status", "Status", 11),
+    Column("name", "Name"),
+    Column("action", "Action", 14),
+    Column("took", "Took", 7),
+    Column("error", "Error class"),
+)
 
-STATUS_STYLE = {TaskStatus.SUCCESS: ("✔", "green"), TaskStatus.ERROR: ("✖", "bold red"),
-                TaskStatus.STOPPED: ("■", "yellow"), TaskStatus.PENDING: ("◔", "magenta"),
-                TaskStatus.PROCESSING: ("▶", "cyan"), TaskStatus.QUEUED: ("◌", "blue"),
-                TaskStatus.UNKNOWN: ("?", "magenta")}
+STATUS_STYLE = {
+    TaskStatus.SUCCESS: ("✔", "green"),
+    TaskStatus.ERROR: ("✖", "bold red"),
+    TaskStatus.STOPPED: ("■", "yellow"),
+    TaskStatus.PENDING: ("◔", "magenta"),
+    TaskStatus.PROCESSING: ("▶", "cyan"),
+    TaskStatus.QUEUED: ("◌", "blue"),
+    TaskStatus.UNKNOWN: ("?", "magenta"),
+}
 
 
 class TasksScreen(Screen):
@@ -64,7 +73,10 @@ class TasksScreen(Screen):
 
     def on_tasks_progress(self, message: TasksProgress) -> None:
         self.query_one("#tasks-title", Static).update(
-            Text(f"Tasks of run {self.run_id}: loading… {message.tasks:,} tasks in {message.pages} page(s)", style="bold"))
+            Text(
+                f"Tasks of run {self.run_id}: loading… {message.tasks:,} tasks in {message.pages} page(s)", style="bold"
+            )
+        )
 
     def on_tasks_loaded(self, message: TasksLoaded) -> None:
         self.tasks = message.tasks.tasks
@@ -84,8 +96,14 @@ class TasksScreen(Screen):
         tasks = [t for t in self.tasks if not self.errors_only or t.status is TaskStatus.ERROR]
         needle = self.filter_text.strip().lower()
         if needle:
-            tasks = [t for t in tasks if any(needle in (v or "").lower() for v in
-                                             (str(t.id), t.name, t.action_type, t.error, t.error_class, t.status_label))]
+            tasks = [
+                t
+                for t in tasks
+                if any(
+                    needle in (v or "").lower()
+                    for v in (str(t.id), t.name, t.action_type, t.error, t.error_class, t.status_label)
+                )
+            ]
         return tasks
 
     def _fill(self) -> None:
@@ -96,16 +114,23 @@ class TasksScreen(Screen):
         def cells(key: str) -> tuple[Text, ...]:
             task = shown[int(key)]
             symbol, style = STATUS_STYLE[task.status]
-            return (Text(str(task.id or "?")), Text(f"{symbol} {task.status_label[:18]}", style=style),
-                    literal(task.name or "", 60), literal(task.action_type or "", 24),
-                    Text(fmt_duration(task.duration) if task.duration is not None else "—"),
-                    literal(task.error_class or "", 40, "red"))
+            return (
+                Text(str(task.id or "?")),
+                Text(f"{symbol} {task.status_label[:18]}", style=style),
+                literal(task.name or "", 60),
+                literal(task.action_type or "", 24),
+                Text(fmt_duration(task.duration) if task.duration is not None else "—"),
+                literal(task.error_class or "", 40, "red"),
+            )
+
         table.set_lazy_rows([str(n) for n in range(len(shown))], cells)
         errors = sum(1 for t in self.tasks if t.status is TaskStatus.ERROR)
         title = Text(f"Tasks of run {self.run_id}: {len(self.tasks):,} tasks", style="bold")
         title.append(f", {errors:,} in Error", style="bold red" if errors else "dim")
         if self.errors_only or self.filter_text:
-            title.append(f"  showing {len(self.shown):,}" + ("  [errors only]" if self.errors_only else ""), style="yellow")
+            title.append(
+                f"  showing {len(self.shown):,}" + ("  [errors only]" if self.errors_only else ""), style="yellow"
+            )
         self.query_one("#tasks-title", Static).update(title)
         self._preview()
 

@@ -74,10 +74,14 @@ class TaskBars(Widget):
         total = counts.effective_total
         if total == 0:
             return Text(f"Tasks: none (total = {counts.total})", style="dim")
-        lines = [Text.assemble(("Tasks ", "bold"), f"{counts.done:,}/{total:,} done  ",
-                               (f"{counts.error:,} error{'s' if counts.error != 1 else ''}",
-                                "bold red" if counts.error else "dim")),
-                 stacked_bar(counts, width)]
+        lines = [
+            Text.assemble(
+                ("Tasks ", "bold"),
+                f"{counts.done:,}/{total:,} done  ",
+                (f"{counts.error:,} error{'s' if counts.error != 1 else ''}", "bold red" if counts.error else "dim"),
+            ),
+            stacked_bar(counts, width),
+        ]
         bar_width = max(4, width - 32)
         for name, symbol, tone in TASK_STATES:
             value = getattr(counts, name)
@@ -86,8 +90,13 @@ class TaskBars(Widget):
             if value and not filled:
                 filled = 1
             style = TONE_STYLES.get(tone, "") if value else "dim"
-            line = Text.assemble((f"{symbol} {name:<10}", style), f"{value:>9,} ", (f"{share * 100:5.1f}% ", "dim"),
-                                 (GLYPH[name] * filled, TONE_STYLES.get(tone, "")), ("·" * (bar_width - filled), "dim"))
+            line = Text.assemble(
+                (f"{symbol} {name:<10}", style),
+                f"{value:>9,} ",
+                (f"{share * 100:5.1f}% ", "dim"),
+                (GLYPH[name] * filled, TONE_STYLES.get(tone, "")),
+                ("·" * (bar_width - filled), "dim"),
+            )
             if name == "error" and value:
                 line.stylize("reverse", 0, 12)
             lines.append(line)

@@ -9,8 +9,8 @@ and key presses queue behind those repaints. ``LineTable`` renders a row once in
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from rich.segment import Segment
 from rich.style import Style
@@ -43,12 +43,12 @@ class LineTable(ScrollView, can_focus=True):
     ]
 
     class _RowMessage(Message):
-        def __init__(self, table: "LineTable", key: str | None) -> None:
+        def __init__(self, table: LineTable, key: str | None) -> None:
             super().__init__()
             self.table, self.key = table, key
 
         @property
-        def control(self) -> "LineTable":
+        def control(self) -> LineTable:
             return self.table
 
     class Highlighted(_RowMessage):
@@ -255,6 +255,8 @@ class LineTable(ScrollView, can_focus=True):
             strip = self._strip(self.cells(key), style).crop_extend(0, width, style)
             self._cache[key] = (index % 2, strip)
         if index == self.cursor_row:
-            cursor = self.get_component_rich_style("linetable--cursor" if self.has_focus else "linetable--cursor-blurred")
+            cursor = self.get_component_rich_style(
+                "linetable--cursor" if self.has_focus else "linetable--cursor-blurred"
+            )
             strip = Strip(Segment.apply_style(strip, post_style=cursor), strip.cell_length)
         return strip

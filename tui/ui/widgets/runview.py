@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from datetime import datetime, timezone
+from datetime import datetime
 
 from rich.console import Group
 from rich.text import Text
@@ -17,8 +16,14 @@ from tui.poll.engine import RunUpdate
 from tui.ui.safe import TONE_STYLES, literal
 from tui.ui.widgets.bars import TaskBars
 
-PHASE_WORD = {Phase.DONE: "ENDED", Phase.SETTLING: "SETTLING", Phase.ACTIVE: "ACTIVE", Phase.QUEUED: "QUEUED",
-              Phase.STOPPING: "STOPPING", Phase.UNKNOWN: "UNKNOWN"}
+PHASE_WORD = {
+    Phase.DONE: "ENDED",
+    Phase.SETTLING: "SETTLING",
+    Phase.ACTIVE: "ACTIVE",
+    Phase.QUEUED: "QUEUED",
+    Phase.STOPPING: "STOPPING",
+    Phase.UNKNOWN: "UNKNOWN",
+}
 
 
 class RunDetail(VerticalScroll):
@@ -68,7 +73,9 @@ class RunDetail(VerticalScroll):
         if not self.query("#detail-meta"):
             return  # not composed yet (the watchlist can announce a selection first): on_mount renders it
         if update is None:
-            self.query_one("#detail-title", Static).update(Text("Select a run (↑/↓), or press a to add run IDs.", style="dim"))
+            self.query_one("#detail-title", Static).update(
+                Text("Select a run (↑/↓), or press a to add run IDs.", style="dim")
+            )
             for name in ("#detail-badge", "#detail-error", "#detail-timing", "#detail-progress-label", "#detail-meta"):
                 self.query_one(name, Static).update("")
             self.query_one(TaskBars).show(None)
@@ -88,15 +95,29 @@ class RunDetail(VerticalScroll):
         self.query_one("#detail-title", Static).update(title)
         if run is not None:
             b = badge(run)
-            line = Text.assemble((f" {b.symbol} {run.status_label if b.tone == 'unknown' else b.label} ",
-                                  f"reverse {TONE_STYLES.get(b.tone, '')}"), "  ",
-                                 (PHASE_WORD[run.phase], "bold"), "  ", (b.detail, TONE_STYLES.get(b.tone, "")))
+            line = Text.assemble(
+                (
+                    f" {b.symbol} {run.status_label if b.tone == 'unknown' else b.label} ",
+                    f"reverse {TONE_STYLES.get(b.tone, '')}",
+                ),
+                "  ",
+                (PHASE_WORD[run.phase], "bold"),
+                "  ",
+                (b.detail, TONE_STYLES.get(b.tone, "")),
+            )
             if b.tone == "unknown":
-                line = Text.assemble((f" ? ", f"reverse {TONE_STYLES['unknown']}"), " ",
-                                     literal(run.status_label, 60, TONE_STYLES["unknown"]), "  ", ("UNKNOWN", "bold"))
+                line = Text.assemble(
+                    (" ? ", f"reverse {TONE_STYLES['unknown']}"),
+                    " ",
+                    literal(run.status_label, 60, TONE_STYLES["unknown"]),
+                    "  ",
+                    ("UNKNOWN", "bold"),
+                )
             self.query_one("#detail-badge", Static).update(line)
         else:
-            self.query_one("#detail-badge", Static).update(Text("Loading…", style="dim") if update.error is None else "")
+            self.query_one("#detail-badge", Static).update(
+                Text("Loading…", style="dim") if update.error is None else ""
+            )
         self._render_error()
         self._render_timing()
         self.query_one(TaskBars).show(run.tasks if run else None)
@@ -131,18 +152,45 @@ class RunDetail(VerticalScroll):
         run = update.run
         now: datetime = self.clock()
         rows = [
-            Text.assemble(("Created  ", "bold"), fmt_utc(run.created_at), ("  (", "dim"), (fmt_local(run.created_at), "dim"), (")", "dim")),
-            Text.assemble(("Updated  ", "bold"), fmt_utc(run.updated_at), ("  (", "dim"), (fmt_local(run.updated_at), "dim"),
-                          (f")  {fmt_duration(run.since_update(now))} ago", "dim")),
-            Text.assemble(("Finished ", "bold"), fmt_utc(run.finished_at), ("  (", "dim"), (fmt_local(run.finished_at), "dim"),
-                          (")", "dim")) if run.finished_at else Text.assemble(("Finished ", "bold"), ("— not finished", "dim")),
-            Text.assemble(("Elapsed  ", "bold"), (fmt_duration(run.elapsed(now)), "bold cyan" if not run.terminal else ""),
-                          ("   runTime ", "bold"), fmt_duration(run.run_time),
-                          ("   cpuTime ", "bold"), run.cpu_time_raw[:20] if run.cpu_time_raw else fmt_hms(run.cpu_time)),
+            Text.assemble(
+                ("Created  ", "bold"),
+                fmt_utc(run.created_at),
+                ("  (", "dim"),
+                (fmt_local(run.created_at), "dim"),
+                (")", "dim"),
+            ),
+            Text.assemble(
+                ("Updated  ", "bold"),
+                fmt_utc(run.updated_at),
+                ("  (", "dim"),
+                (fmt_local(run.updated_at), "dim"),
+                (f")  {fmt_duration(run.since_update(now))} ago", "dim"),
+            ),
+            Text.assemble(
+                ("Finished ", "bold"),
+                fmt_utc(run.finished_at),
+                ("  (", "dim"),
+                (fmt_local(run.finished_at), "dim"),
+                (")", "dim"),
+            )
+            if run.finished_at
+            else Text.assemble(("Finished ", "bold"), ("— not finished", "dim")),
+            Text.assemble(
+                ("Elapsed  ", "bold"),
+                (fmt_duration(run.elapsed(now)), "bold cyan" if not run.terminal else ""),
+                ("   runTime ", "bold"),
+                fmt_duration(run.run_time),
+                ("   cpuTime ", "bold"),
+                run.cpu_time_raw[:20] if run.cpu_time_raw else fmt_hms(run.cpu_time),
+            ),
         ]
         if is_stuck(run, now):
-            rows.append(Text(f"⚠ No update for {fmt_duration(run.since_update(now))}: this run may be stuck.",
-                             style="bold yellow"))
+            rows.append(
+                Text(
+                    f"⚠ No update for {fmt_duration(run.since_update(now))}: this run may be stuck.",
+                    style="bold yellow",
+                )
+            )
         for anomaly in [a for a in run.anomalies if not a.startswith("task")][:3]:
             rows.append(literal(f"⚠ {anomaly}", 120, "yellow"))
         self._put(widget, *rows)
@@ -188,5 +236,10 @@ class RunDetail(VerticalScroll):
                 parts.append(literal(update.meta.request_id, 64))
             rl = update.meta.rate_limit
             if rl is not None and rl.remaining is not None:
-                parts.append((f"  rate limit {rl.remaining:,}/{rl.limit or '?'} left", "yellow" if (rl.fraction_left or 1) < 0.1 else "dim"))
+                parts.append(
+                    (
+                        f"  rate limit {rl.remaining:,}/{rl.limit or '?'} left",
+                        "yellow" if (rl.fraction_left or 1) < 0.1 else "dim",
+                    )
+                )
         self._put(widget, Text.assemble(*parts))

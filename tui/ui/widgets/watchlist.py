@@ -13,8 +13,14 @@ from tui.ui.safe import TONE_STYLES, literal
 from tui.ui.widgets.bars import stacked_bar
 from tui.ui.widgets.linetable import Column, LineTable
 
-COLUMNS = (Column("id", "ID", 8), Column("status", "Status", 13), Column("progress", "Tasks done", 18),
-           Column("errors", "Err", 5), Column("elapsed", "Elapsed", 8), Column("name", "Name / label"))
+COLUMNS = (
+    Column("id", "ID", 8),
+    Column("status", "Status", 13),
+    Column("progress", "Tasks done", 18),
+    Column("errors", "Err", 5),
+    Column("elapsed", "Elapsed", 8),
+    Column("name", "Name / label"),
+)
 SORTS = ("added", "status", "errors", "elapsed", "id")
 STATUS_ORDER = {"error": 0, "warning": 1, "active": 2, "queued": 3, "unknown": 4, "ok": 5}
 
@@ -57,8 +63,10 @@ class Watchlist(LineTable):
                 status = Text("… loading", style="dim")
             return [ident, status, Text(""), Text(""), Text(""), literal(label or "", 40, "italic")]
         b = badge(run)
-        status = Text(f"{b.symbol} {b.label if b.tone != 'unknown' else printable(run.status_label, 20)}",
-                      style=TONE_STYLES.get(b.tone, ""))
+        status = Text(
+            f"{b.symbol} {b.label if b.tone != 'unknown' else printable(run.status_label, 20)}",
+            style=TONE_STYLES.get(b.tone, ""),
+        )
         if update.stale or is_stuck(run, now):
             status.append(" ⚠", style="bold yellow")
         t = run.tasks
