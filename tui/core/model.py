@@ -368,7 +368,7 @@ class Run:
             raw = data.get(key)
             stamps[key] = parse_timestamp(raw)
             if raw is not None and stamps[key] is None:
-                anomalies.append(f"{key} is not a usable timestamp ({str(raw)[:30]!r})")
+                anomalies.append(f"{key} is not a timestamp ({str(raw)[:30]!r})")
         cpu_raw = data.get("cpuTime")
         cpu = parse_text(cpu_raw)
         if cpu_raw is not None and cpu is None:
