@@ -7,6 +7,7 @@ age, so runs progress live while the simulator runs, deterministically.
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 from dataclasses import dataclass, field
@@ -210,7 +211,7 @@ class RunSpec:
             failed = status == "Error"
             invoice = f"INV-{index + 1:08d}"
             url = f"https://hooks.acme-billing.example/invoices/{invoice}"
-            response = '{"error":"database timeout","retryable":true}' if failed else '{"ok":true}'
+            response: dict[str, Any] = {"error": "database timeout", "retryable": True} if failed else {"ok": True}
             task["parameters"] = {"url": url, "http_method": "POST", "retries": "3"}
             task["data"]["Callout"] = {
                 "RequestBody": {"invoice": invoice},
@@ -223,7 +224,9 @@ class RunSpec:
             if failed:
                 task["error"] = f"Callout to {url} failed: HTTP 500 Internal Server Error"
                 task["error_class"] = "WorkflowError::Callout"
-                task["error_details"] = f"Callout response was 500 after 3 tries. Response body: {response}"
+                task["error_details"] = (
+                    f"Callout response was 500 after 3 tries. Response body: {json.dumps(response, separators=(',', ':'))}"
+                )
         if index > 0:
             task["data"]["Tasks"] = {"Previous": {"Id": self.task_id(index - 1), "Status": "Success"}}
         return task

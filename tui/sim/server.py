@@ -125,10 +125,18 @@ class _RateLimiter:
     window closest to exhaustion goes first in ``RateLimit-Limit`` and owns ``-Remaining`` and
     ``-Reset``; every window is listed as ``quota;w=seconds``. A request over any quota is a 429."""
 
-    def __init__(self, windows: tuple[tuple[int, float], ...], spent: dict[float, int] | None = None) -> None:
+    def __init__(
+        self,
+        windows: tuple[tuple[int, float], ...],
+        spent: dict[float, int] | None = None,
+        age: dict[float, float] | None = None,
+    ) -> None:
         now = time.monotonic()
-        spent = spent or {}
-        self.windows = [_Window(int(q), float(w), int(spent.get(float(w), 0)), now) for q, w in windows]
+        spent, age = spent or {}, age or {}
+        self.windows = [
+            _Window(int(q), float(w), int(spent.get(float(w), 0)), now - min(float(w), age.get(float(w), 0.0)))
+            for q, w in windows
+        ]
         self.lock = threading.Lock()
 
     @property
@@ -187,6 +195,7 @@ class Simulator:
         speed: float = 1.0,
         rate_limit: tuple[int, float] | tuple[tuple[int, float], ...] | None = None,
         rate_spent: dict[float, int] | None = None,
+        rate_age: dict[float, float] | None = None,
         next_page_host: str | None = None,
         production: bool = False,
         seed: int | None = None,
@@ -213,9 +222,10 @@ class Simulator:
         self.in_flight = 0
         self.max_in_flight = 0
         # rate_limit: one (quota, seconds) window or several (ZUORA_RATE_LIMITS); rate_spent: requests
-        # already counted in a window (by its seconds) when the simulator starts
+        # already counted in a window (keyed by its seconds) when the simulator starts, rate_age: how
+        # long that window has been running (Zuora's 429 example: the hour, reset in 600 s)
         windows = _windows(rate_limit)
-        self.rate = _RateLimiter(windows, rate_spent) if windows else None
+        self.rate = _RateLimiter(windows, rate_spent, rate_age) if windows else None
         # where next_page points, as Zuora's example does (it names https://rest.zuora.com and keeps
         # only page and page_length); None: this simulator's own address
         self.next_page_host = next_page_host.rstrip("/") if next_page_host else None
