@@ -89,7 +89,7 @@ class Outcome(enum.Enum):
 # ----------------------------------------------------------------------------- scalar parsers
 
 _TS = re.compile(
-    r"^\s*(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d+)?\s*(Z|UTC|[+-]\d{2}:?\d{2})?\s*$",
+    r"^\s*([0-9]{4})-([0-9]{2})-([0-9]{2})[ T]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?\s*(Z|UTC|[+-][0-9]{2}:?[0-9]{2})?\s*$",
     re.IGNORECASE,
 )
 
@@ -151,7 +151,7 @@ def parse_int(value: object) -> int | None:
         return value if abs(value) <= MAX_NUMBER else None
     if isinstance(value, float) and math.isfinite(value) and value.is_integer() and abs(value) <= MAX_NUMBER:
         return int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,15}\s*", value):
+    if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]{1,15}\s*", value):
         return int(value)
     return None
 

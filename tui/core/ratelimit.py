@@ -30,8 +30,8 @@ MAX_RETRY_AFTER = 3600.0
 EPOCH_THRESHOLD = 1_000_000_000  # a "seconds until reset" this large is a Unix time (2001-09-09 or later)
 MAX_QUOTA = 10**12  # more requests than any tenant has; larger figures are not believed
 
-_NUMBER = re.compile(r"\s*(\d{1,15})(?:\.(\d{1,9}))?\s*")
-_WINDOW = re.compile(r"\bw\s*=\s*(\d{1,9})\b")
+_NUMBER = re.compile(r"\s*([0-9]{1,15})(?:\.([0-9]{1,9}))?\s*")
+_WINDOW = re.compile(r"\bw\s*=\s*([0-9]{1,9})\b")
 
 
 def _figure(text: object) -> float | None:
