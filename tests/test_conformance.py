@@ -278,6 +278,23 @@ def test_zwr_tasks_on_the_official_page():
     assert lines[0] == "Run 19063: 0 of 4 tasks (1 task of another run left out) in 2 pages"
     assert "2771" not in out.stdout
     assert lines[-1] == "Zuora-Request-Id canned-0002 (first page)"  # 0001 was the run
+    assert out.stderr == ""  # following next_page on another host is routine: no warning...
+    with CannedServer(examples_route()) as server:
+        env = cli_env(ZUORA_BASE_URL=server.base_url, ZUORA_BEARER_TOKEN=TOKEN)
+        debug = run_zwr("tasks", "19063", "--debug", env=env)
+    assert "next_page names another host" in debug.stderr  # ...but --debug says so
+
+
+def test_zwr_get_shows_cpu_time_as_sent_utc_and_messages():
+    with CannedServer(examples_route()) as server:
+        out = run_zwr("get", "19063", env=cli_env(ZUORA_BASE_URL=server.base_url, ZUORA_BEARER_TOKEN=TOKEN))
+    assert out.returncode == 0 and "cpuTime 19:01:04" in out.stdout and "runTime 1m 04s" in out.stdout
+    assert "Created   2019-09-10 19:32:21 UTC" in out.stdout
+    with Simulator(production=True) as sim:
+        shown = run_zwr("get", "19066", env=cli_env(sim))
+        raw = sim_get(sim, "/workflows/workflow_runs/19066").json()["messages"]
+    first = next(iter(raw))
+    assert shown.returncode == 0 and f"Messages  {first}: Callout response was 500" in shown.stdout
 
 
 def test_zwr_get_on_a_200_refusal_exits_11_with_zuoras_words():
