@@ -460,3 +460,21 @@ async def test_forty_runs_with_zuoras_rate_limit_neither_stall_nor_earn_a_429():
         assert sim.rejected_429 == 0
     assert (rate.limit, rate.window) == (2_250_000, 3600) and 29_000 < rate.remaining < 30_000
     assert 500 < rate.reset <= 600 and engine.frugal  # it knows the budget is tight, and stretches
+
+
+async def test_a_200_refusal_reaches_the_poll_engine_as_an_error():
+    """What the TUI's error panel shows: the engine's update carries Zuora's reason, not a run
+    with "Unknown (no status)"."""
+    answer = Answer(200, example_bytes("error_proxy_bad_request.json"))
+    with CannedServer(examples_route({"/workflows/workflow_runs/19063": answer})) as server:
+        async with client_for(server.base_url) as client:
+            updates = []
+            engine = PollEngine(client, updates.append, interval=0.3)
+            engine.watch(19063)
+            deadline = time.monotonic() + 20
+            while not updates and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
+            await engine.aclose()
+    update = updates[0]
+    assert update.run is None and update.error.kind == "bad_response" and not update.polling
+    assert update.error.zuora_text == "invalid id" and update.error.request_id == "canned-0001"
