@@ -67,13 +67,13 @@ class TaskPager:
     expected_total: int | None = None
     page_length: int = TASK_PAGE_LENGTH
     max_bytes: int = MAX_TASK_BYTES
-    tasks: list[Task] = field(default_factory=list)
-    left_out: int = 0
-    pages: int = 0
-    bytes_read: int = 0
-    partial: str | None = None  # why the listing stopped before Zuora said it was complete
-    _seen: set[int] = field(default_factory=set)
-    _smallest_page: int = TASK_PAGE_LENGTH
+    tasks: list[Task] = field(default_factory=list, init=False)
+    left_out: int = field(default=0, init=False)
+    pages: int = field(default=0, init=False)
+    bytes_read: int = field(default=0, init=False)
+    partial: str | None = field(default=None, init=False)  # why the listing stopped before it was complete
+    _seen: set[int] = field(default_factory=set, init=False, repr=False)
+    _smallest_page: int = field(default=TASK_PAGE_LENGTH, init=False, repr=False)
 
     def first(self) -> PageRequest:
         return PageRequest(1, self.page_length)
