@@ -126,7 +126,7 @@ def test_watch_not_found_exits_6(sim):
 
 def test_tasks_errors(sim):
     out = run_zwr("tasks", "19073", "--errors", env=cli_env(sim))
-    assert out.returncode == 0 and "250 tasks in 3 page(s), 3 in Error" in out.stdout
+    assert out.returncode == 0 and "250 tasks in 3 pages, 3 in Error" in out.stdout
     assert out.stdout.count("WorkflowError::Callout") == 3 and "database timeout" in out.stdout
 
 

@@ -416,7 +416,7 @@ def test_redirect_and_foreign_next_page_keep_the_token_home(command, msim):
         else:
             msim.add_fault("next_page", location=other.base_url)
             out = run_zwr("tasks", "19073", env=env_for(msim))
-            assert out.returncode == 0 and "250 tasks in 3 page(s)" in out.stdout
+            assert out.returncode == 0 and "250 tasks in 3 pages" in out.stdout
         assert other.requests == []
 
 

@@ -12,7 +12,8 @@ from tui.core.model import (
     Task,
     TaskCounts,
     TaskStatus,
-    parse_duration_hms,
+    flatten_messages,
+    parse_int,
     parse_timestamp,
 )
 from tui.core.present import badge, is_stuck
@@ -26,7 +27,8 @@ def test_reference_sample_parses_exactly():
     assert run.original_workflow_id == "19027"
     assert run.created_at == datetime(2019, 9, 10, 19, 32, 21, tzinfo=UTC)
     assert run.elapsed() == 73.0
-    assert run.cpu_time == 19 * 3600 + 64
+    assert run.cpu_time == "19:01:04"  # as sent: Zuora documents no format (and runTime is 64.5 s)
+    assert run.type == "Workflow::Instance" and run.messages == ()
     assert run.run_time == pytest.approx(64.513026)
     assert run.tasks.success == 4 and run.tasks.total == 4
     assert run.anomalies == ()
@@ -86,19 +88,56 @@ def test_missing_finished_at_while_running_ticks_with_now():
     assert run.finished_at is None and run.elapsed(now) == 3600
 
 
+@pytest.mark.parametrize("raw, shown", [("19:01:04", "19:01:04"), ("123:00:01", "123:00:01"), (12.5, "12.5"), ("", "")])
+def test_cpu_time_is_kept_exactly_as_sent(raw, shown):
+    run = Run.parse({**REFERENCE_SAMPLE, "cpuTime": raw})
+    assert run.cpu_time == shown and not any("cpuTime" in a for a in run.anomalies)
+
+
+def test_cpu_time_of_the_wrong_type_is_an_anomaly():
+    run = Run.parse({**REFERENCE_SAMPLE, "cpuTime": {"h": 1}})
+    assert run.cpu_time is None and any("cpuTime" in a for a in run.anomalies)
+
+
+def test_messages_are_flattened_to_lines():
+    run = Run.parse({**REFERENCE_SAMPLE, "messages": {"2771": ["Callout retried", "done"], "note": {"a": 1}}})
+    assert run.messages == ("2771: Callout retried", "2771: done", "note.a: 1")
+    assert flatten_messages("just text") == ("just text",) and flatten_messages(None) == ()
+    assert len(flatten_messages({"k": list(range(500))})) == 50  # bounded
+    deep: dict = {}
+    cursor = deep
+    for _ in range(50):
+        cursor["x"] = {}
+        cursor = cursor["x"]
+    assert flatten_messages(deep) == ("x.x.x.x.x: …",)
+
+
+def test_a_definition_is_not_a_run():
+    run = Run.parse({**REFERENCE_SAMPLE, "type": "Workflow::Setup"})
+    assert run.type == "Workflow::Setup" and any("definition, not a run" in a for a in run.anomalies)
+
+
 @pytest.mark.parametrize(
-    "raw, seconds",
-    [
-        ("19:01:04", 68464),
-        ("123:00:01", 442801),
-        ("00:00:00", 0),
-        (12.5, 12.5),
-        ("1 day, 01:00:00", 90000),
-        ("bad", None),
-    ],
+    "raw",
+    ["0001-01-01T00:00:00Z", "0001-01-01T00:00:00+05:00", "1969-12-31 23:59:59", "9999-12-31T23:59:59-05:00"],
 )
-def test_cpu_time(raw, seconds):
-    assert parse_duration_hms(raw) == seconds
+def test_placeholder_and_edge_dates_are_not_timestamps(raw):
+    assert parse_timestamp(raw) is None
+    run = Run.parse({**REFERENCE_SAMPLE, "createdAt": raw})
+    assert run.created_at is None and any("createdAt" in a for a in run.anomalies)
+    badge(run)
+    run.elapsed()
+
+
+def test_zone_less_timestamps_are_utc():
+    assert parse_timestamp("2019-09-19T12:35:37") == datetime(2019, 9, 19, 12, 35, 37, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("value", [10**400, "9" * 40, float("inf"), -(10**16)])
+def test_numbers_out_of_range_are_refused(value):
+    assert parse_int(value) is None
+    run = Run.parse({**REFERENCE_SAMPLE, "tasks": {**REFERENCE_SAMPLE["tasks"], "total": value}})
+    assert run.tasks.total == 0 and any("tasks.total" in a for a in run.anomalies)
 
 
 def test_original_workflow_id_string_or_int():
@@ -174,6 +213,35 @@ def test_task_parse_tolerates_dict_error_details_and_bad_entries():
     )
     assert task.status is TaskStatus.ERROR and '"a": 1' in task.error_details and task.duration == 2
     assert Task.parse("garbage").status is TaskStatus.UNKNOWN
+
+
+def test_task_official_fields():
+    task = Task.parse(
+        {
+            "id": 7,
+            "status": "Error",
+            "instance": True,
+            "workflow_id": 19063,
+            "original_workflow_id": 19027,
+            "original_task_id": 2582,
+            "task_id": 6,
+            "call_type": "REST",
+            "error_details": "Callout response was 500 after 3 tries.",
+            "data": {"Callout": {"URL": "https://x.example/a", "ResponseCode": 500, "ResponseBody": {"e": "boom"}}},
+        }
+    )
+    assert (task.instance, task.workflow_id, task.original_workflow_id, task.original_task_id) == (
+        True,
+        19063,
+        19027,
+        2582,
+    )
+    assert task.parent_id == 6 and task.call_type == "REST" and task.error_details.startswith("Callout response")
+    assert task.callout.url == "https://x.example/a" and task.callout.response_code == 500
+    assert task.callout.response_body == '{"e": "boom"}'
+    assert task.belongs_to(19063) and not task.belongs_to(476)
+    assert Task.parse({"id": 1}).belongs_to(476)  # no workflow_id: nothing says it is another run's
+    assert Task.parse({"id": 1, "data": {"Callout": "x"}}).callout is None
 
 
 json_values = st.recursive(

@@ -11,11 +11,13 @@ from datetime import UTC, datetime
 
 from tui.cli import exitcodes
 from tui.cli.connect import connection_from
-from tui.cli.output import Painter, error_line, progress_line, summary, task_line, write
+from tui.cli.output import Painter, callout_lines, error_line, progress_line, summary, task_line, write
 from tui.core.client import ZuoraClient
-from tui.core.errors import ZwrError
+from tui.core.errors import BadResponse, ZwrError
 from tui.core.model import Phase, TaskStatus
+from tui.core.present import plural, tasks_listed
 from tui.core.runid import parse_run_id, parse_run_ids
+from tui.core.text import printable
 
 
 def _fail(error: ZwrError, prefix: str = "") -> int:
@@ -146,23 +148,38 @@ async def _tasks(connection, run_id: int, ns: argparse.Namespace) -> int:
     async with ZuoraClient(connection.settings(), connection.auth) as client:
         try:
             run = (await client.get_run(run_id)).run
-            listing = await client.get_tasks(run_id, expected_total=run.tasks.total)
+            listing = await client.get_tasks(run_id, expected_total=run.tasks.total if run.tasks.known else None)
         except ZwrError as exc:
             return _fail(exc, f"run {run_id}: ")
     selected = [t for t in listing.tasks if not ns.errors or t.status is TaskStatus.ERROR]
+    request_id = listing.meta.request_id if listing.meta else None
     if ns.json:
-        write(sys.stdout, json.dumps([dict(t.raw) for t in selected], indent=2, ensure_ascii=False))
-        return exitcodes.OK
-    write(
-        sys.stdout,
-        f"Run {run_id}: {len(listing.tasks)} tasks in {listing.pages} page(s)"
-        + (f", {len(selected)} in Error" if ns.errors else ""),
-    )
-    for task in selected:
-        write(sys.stdout, task_line(task))
-        if ns.errors and task.error_details:
-            from tui.core.text import printable
-
-            for detail in printable(task.error_details, 2000, keep_newlines=True).splitlines()[:30]:
-                write(sys.stdout, f"{'':14}{detail}")
+        # ASCII escapes keep C1 controls and bidi overrides from a server off the terminal, in valid JSON
+        write(sys.stdout, json.dumps([dict(t.raw) for t in selected], indent=2, ensure_ascii=True))
+        if listing.left_out:
+            write(sys.stderr, f"note: run {run_id}: {plural(listing.left_out, 'task')} of another run left out")
+    else:
+        write(
+            sys.stdout,
+            f"Run {run_id}: {tasks_listed(len(listing.tasks), listing.expected_total, listing.left_out)}"
+            f" in {plural(listing.pages, 'page')}" + (f", {len(selected):,} in Error" if ns.errors else ""),
+        )
+        for task in selected:
+            write(sys.stdout, task_line(task))
+            if ns.errors:
+                for line in callout_lines(task):
+                    write(sys.stdout, f"{'':14}{line}")
+                if task.error_details:
+                    for detail in printable(task.error_details, 2000, keep_newlines=True).splitlines()[:30]:
+                        write(sys.stdout, f"{'':14}{detail}")
+        if request_id:
+            write(sys.stdout, f"Zuora-Request-Id {printable(request_id, 64)} (first page)")
+    if listing.partial:
+        write(
+            sys.stderr,
+            Painter(sys.stderr)("error", "error")
+            + f": run {run_id}: the task list is incomplete: {printable(listing.partial, 300)}."
+            + (f" Zuora-Request-Id {printable(request_id, 64)} (first page)" if request_id else ""),
+        )
+        return BadResponse.exit_code
     return exitcodes.OK

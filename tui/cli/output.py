@@ -13,8 +13,10 @@ from typing import TextIO
 
 from tui.core.errors import ZwrError
 from tui.core.model import Run, Task, TaskStatus
-from tui.core.present import TASK_STATES, badge, fmt_duration, fmt_hms, fmt_utc, is_stuck
+from tui.core.present import TASK_STATES, badge, fmt_duration, fmt_utc, is_stuck
 from tui.core.text import printable
+
+MAX_MESSAGE_LINES = 10
 
 TONES = {
     "ok": "32",
@@ -76,7 +78,7 @@ def summary(run: Run, paint: Painter, *, request_id: str | None = None, now: dat
     lines.append(f"  Finished  {fmt_utc(run.finished_at)}")
     lines.append(
         f"  Elapsed   {fmt_duration(run.elapsed(now))}    runTime {fmt_duration(run.run_time)}"
-        f"    cpuTime {printable(run.cpu_time_raw, 20) if run.cpu_time_raw else fmt_hms(run.cpu_time)}"
+        f"    cpuTime {printable(run.cpu_time, 40) if run.cpu_time is not None else '—'}"  # as sent
     )
     t = run.tasks
     if t.known:
@@ -91,6 +93,10 @@ def summary(run: Run, paint: Painter, *, request_id: str | None = None, now: dat
             + paint(f"{t.error} task error{'s' if t.error != 1 else ''}:", "error")
             + f" run `zwr tasks {run.id} --errors` to see why."
         )
+    for index, message in enumerate(run.messages[:MAX_MESSAGE_LINES]):
+        lines.append(f"  {'Messages' if index == 0 else '':<9} {printable(message, 200)}")
+    if len(run.messages) > MAX_MESSAGE_LINES:
+        lines.append(f"            … {len(run.messages) - MAX_MESSAGE_LINES} more (see --json)")
     for anomaly in run.anomalies[:5]:
         lines.append("  " + paint(f"⚠ {printable(anomaly, 120)}", "warning"))
     if request_id:
@@ -125,6 +131,18 @@ def task_line(task: Task) -> str:
     if task.error or task.error_class:
         line += f"\n{'':14}{printable(task.error_class or 'error', 60)}: {printable(task.error or '', 400)}"
     return line
+
+
+def callout_lines(task: Task) -> list[str]:
+    """What the callout of a failed task sent and got back (``data.Callout``), when Zuora says."""
+    callout = task.callout
+    if callout is None or (callout.url is None and callout.response_code is None):
+        return []
+    code = f"HTTP {callout.response_code}" if callout.response_code is not None else "no response code"
+    lines = [f"Callout {printable(callout.url or '(no URL)', 200)} -> {code}"]
+    if callout.response_body:
+        lines.append(f"  response: {printable(callout.response_body, 400)}")
+    return lines
 
 
 def error_line(error: ZwrError, paint: Painter, prefix: str = "") -> str:

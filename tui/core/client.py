@@ -1,8 +1,8 @@
 """The async Zuora Workflow client: one place that talks HTTP, retries, and maps errors.
 
 Design rules (see ../shared/reference):
-- the bearer token is sent only to the configured origin; redirects are never followed and a
-  foreign ``next_page`` is rebuilt against the configured base URL;
+- the bearer token is sent only to the configured origin; redirects are never followed and
+  ``next_page`` is never requested as such: its page number is asked of the configured host;
 - GETs retry on 429/502/503/504, timeouts and connection errors with full-jitter backoff,
   honour ``Retry-After``, and give up within a bounded total wait;
 - bodies are read in streaming mode with a hard size cap (after gzip decoding);
@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
 import random
 import socket
 import ssl
@@ -22,7 +21,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -30,17 +29,16 @@ from tui import __version__
 from tui.core import errors as E
 from tui.core.auth import AuthProvider
 from tui.core.environments import origin, validate_base_url
-from tui.core.errors import parse_error_body
+from tui.core.errors import parse_error_body, read_error_json
 from tui.core.headers import new_track_id, normalise_id_list, validate_track_id
 from tui.core.model import Run, Task
+from tui.core.pagination import PageRequest, TaskPager
 from tui.core.ratelimit import RateLimit, parse_retry_after
 from tui.core.secret import Secret
 
 log = logging.getLogger("zwr.client")
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
-TASK_PAGE_LENGTH = 100
-MAX_TASK_PAGES = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +84,19 @@ class RunResult:
 
 @dataclass(frozen=True, slots=True)
 class TaskList:
+    """A run's tasks as listed by Zuora (see ``tui.core.pagination`` for the safety rules)."""
+
     run_id: int
-    tasks: tuple[Task, ...]
+    tasks: tuple[Task, ...]  # the run's own tasks, in Zuora's order, each ID once
     pages: int
-    meta: ResponseMeta | None
+    meta: ResponseMeta | None  # of the first page: its Zuora-Request-Id is the one to quote
+    expected_total: int | None = None  # the run's tasks.total the listing was sized by
+    left_out: int = 0  # tasks of other workflows (``workflow_id`` differs) that were not listed
+    partial: str | None = None  # why the listing stopped before Zuora said it was complete
+
+    @property
+    def complete(self) -> bool:
+        return self.partial is None
 
 
 @dataclass(slots=True)
@@ -224,13 +231,14 @@ class ZuoraClient:
         return f"ZuoraClient(base_url={self.settings.base_url!r})"
 
     def budget_left(self) -> tuple[int, float] | None:
-        """Requests we may still send in this rate-limit window (our estimate: the last
-        ``RateLimit-Remaining`` minus what we sent since) and seconds until it resets."""
+        """Requests we may still send in the window ``RateLimit-Remaining`` belongs to (our
+        estimate: its last value minus what we sent since) and seconds until it resets."""
         rate = self.rate_limit
         if rate is None or rate.remaining is None:
             return None
         left = rate.remaining - (self.requests_sent - self._sent_at_rate_mark)
-        resets_in = max(0.0, rate.observed_at + (rate.reset if rate.reset is not None else 60.0) - time.monotonic())
+        reset = rate.reset if rate.reset is not None else (rate.window or 60.0)
+        resets_in = max(0.0, rate.observed_at + reset - time.monotonic())
         return left, resets_in
 
     async def __aenter__(self) -> ZuoraClient:
@@ -409,9 +417,11 @@ class ZuoraClient:
 
     @staticmethod
     def _json(raw: _Raw, what: str) -> Any:
+        """The JSON of a 2xx answer. A 2xx does not by itself mean success (Zuora's error-handling
+        guide): a body with ``success: false`` or that is only an error shape is Zuora's refusal."""
         content_type = raw.headers.get("Content-Type", "")
         try:
-            return json.loads(raw.body)
+            data = json.loads(raw.body)
         except (ValueError, RecursionError):
             looks_html = "html" in content_type or raw.body.lstrip()[:1] == b"<"
             detail = "an HTML page (a gateway or login page?)" if looks_html else "text that is not valid JSON"
@@ -421,6 +431,18 @@ class ZuoraClient:
                 request_id=raw.request_id,
                 zuora_text=parse_error_body(raw.body).text if looks_html else None,
             ) from None
+        if isinstance(data, dict):
+            refusal = read_error_json(data)
+            if refusal.failed:
+                raise E.BadResponse(
+                    f"{what}: Zuora answered HTTP {raw.status} but reported a failure"
+                    + (f" (processId {refusal.process_id})" if refusal.process_id else "")
+                    + ".",
+                    status=raw.status,
+                    request_id=raw.request_id,
+                    zuora_text=refusal.text or "success: false, no reason given",
+                )
+        return data
 
     def _meta(self, raw: _Raw, attempts: int) -> ResponseMeta:
         return ResponseMeta(
@@ -449,30 +471,14 @@ class ZuoraClient:
             ) from None
         return RunResult(run, self._meta(raw, attempts))
 
-    def _next_page_url(self, next_page: object, run_id: int, page: int) -> tuple[str, dict[str, Any] | None]:
-        """Follow ``next_page`` only within the configured origin; otherwise rebuild it ourselves."""
-        expected_path = self._base_path + "/workflows/tasks"
-        if isinstance(next_page, str):
-            try:
-                parts = urlsplit(next_page)
-                same = origin(next_page) == self._origin and parts.path == expected_path
-            except ValueError:
-                same = False
-            if same:
-                query = parse_qs(parts.query)
-                if query.get("workflow_id") == [str(run_id)]:
-                    return f"{self.settings.base_url}/workflows/tasks", {k: v[-1] for k, v in query.items()}
-            else:
-                log.warning("ignoring next_page outside the configured host; building page %d ourselves", page)
-        return self.url("/workflows/tasks"), self._task_params(run_id, page)
-
     @staticmethod
-    def _task_params(run_id: int, page: int) -> dict[str, Any]:
-        return {"workflow_id": run_id, "instance": "true", "page": page, "page_length": TASK_PAGE_LENGTH}
+    def _task_params(run_id: int, request: PageRequest) -> dict[str, Any]:
+        return {"workflow_id": run_id, "instance": "true", "page": request.page, "page_length": request.page_length}
 
-    async def _task_page(self, url: str, params: dict[str, Any] | None, run_id: int) -> tuple[list[Task], Any, _Raw]:
+    async def _task_page(self, run_id: int, request: PageRequest) -> tuple[list[Task], Any, _Raw]:
+        """One page of the run's tasks, always from the configured host with our own filters."""
         what = f"Tasks of run {run_id}"
-        raw, _ = await self._get(url, params=params, what=what)
+        raw, _ = await self._get(self.url("/workflows/tasks"), params=self._task_params(run_id, request), what=what)
         data = self._json(raw, what)
         if not isinstance(data, dict) or not isinstance(data.get("data", []), list):
             raise E.BadResponse(
@@ -481,63 +487,91 @@ class ZuoraClient:
         tasks = [Task.parse(item) for item in data.get("data") or []]
         pagination = data.get("pagination")
         next_page = pagination.get("next_page") if isinstance(pagination, dict) else None
+        if isinstance(next_page, str):
+            try:
+                foreign = origin(next_page) != self._origin
+            except ValueError:
+                foreign = True
+            if foreign:  # routine: Zuora's own example names another host
+                log.debug("next_page names another host; asking %s for the next page", self._origin)
         return tasks, next_page, raw
 
     async def get_tasks(
         self, run_id: int, *, expected_total: int | None = None, on_page: Callable[[int, int], None] | None = None
     ) -> TaskList:
-        """All tasks of a run. With ``expected_total`` (the run's task count) pages 2..N are
-        fetched concurrently; otherwise ``next_page`` is followed one page at a time."""
-        if not isinstance(run_id, int) or run_id <= 0:
+        """All tasks of a run. With ``expected_total`` (the run's task count) the listing is
+        bounded by it and pages 2..N are fetched concurrently; otherwise ``next_page`` is followed
+        one page at a time. See ``tui.core.pagination`` for the rules that keep this bounded."""
+        if not isinstance(run_id, int) or isinstance(run_id, bool) or run_id <= 0:
             raise E.BadInput(f"Run ID must be a positive integer, got {run_id!r}.")
-        first, next_page, raw = await self._task_page(
-            self.url("/workflows/tasks"), self._task_params(run_id, 1), run_id
-        )
-        pages: dict[int, list[Task]] = {1: first}
+        pager = TaskPager(run_id, expected_total)
+        request = pager.first()
+        tasks, next_page, raw = await self._task_page(run_id, request)
+        first_meta = self._meta(raw, 1)
+        pager.accept(request, tasks, len(raw.body))
         if on_page:
-            on_page(1, len(first))
-        page = 1
-        if expected_total and expected_total > TASK_PAGE_LENGTH and next_page and len(first) == TASK_PAGE_LENGTH:
-            last = min(MAX_TASK_PAGES, math.ceil(expected_total / TASK_PAGE_LENGTH))
-            limiter = asyncio.Semaphore(self.settings.page_concurrency)
-
-            async def fetch(n: int) -> tuple[int, list[Task], Any]:
-                async with limiter:
-                    tasks, nxt, _ = await self._task_page(
-                        self.url("/workflows/tasks"), self._task_params(run_id, n), run_id
-                    )
-                    if on_page:
-                        on_page(n, len(tasks))
-                    return n, tasks, nxt
-
-            results = await asyncio.gather(*(fetch(n) for n in range(2, last + 1)))
-            for n, tasks, _nxt in results:
-                pages[n] = tasks
-            page = last
-            next_page = results[-1][2] if results and len(results[-1][1]) == TASK_PAGE_LENGTH else None
-        while next_page and page < MAX_TASK_PAGES:
-            page += 1
-            url, params = self._next_page_url(next_page, run_id, page)
-            tasks, next_page, raw = await self._task_page(url, params, run_id)
-            if not tasks:
-                break
-            pages[page] = tasks
+            on_page(request.page, len(tasks))
+        following = pager.after(request, tasks, next_page)
+        fan = pager.fan_out(len(tasks), next_page) if following is not None else []
+        if fan:
+            last = await self._fetch_in_order(run_id, fan, pager, on_page)
+            following = pager.after(*last) if last is not None else None
+        while following is not None:
+            request = following
+            tasks, next_page, raw = await self._task_page(run_id, request)
+            keep_going = pager.accept(request, tasks, len(raw.body))
             if on_page:
-                on_page(page, len(tasks))
-        seen: set[int] = set()
-        ordered: list[Task] = []
-        for n in sorted(pages):
-            for task in pages[n]:
-                if task.id is not None:
-                    if task.id in seen:
-                        continue
-                    seen.add(task.id)
-                ordered.append(task)
-        return TaskList(run_id, tuple(ordered), len(pages), self._meta(raw, 1))
+                on_page(request.page, len(tasks))
+            following = pager.after(request, tasks, next_page) if keep_going else None
+        return TaskList(
+            run_id,
+            tuple(pager.tasks),
+            pager.pages,
+            first_meta,
+            expected_total=expected_total,
+            left_out=pager.left_out,
+            partial=pager.partial,
+        )
+
+    async def _fetch_in_order(
+        self,
+        run_id: int,
+        requests: list[PageRequest],
+        pager: TaskPager,
+        on_page: Callable[[int, int], None] | None,
+    ) -> tuple[PageRequest, list[Task], Any] | None:
+        """Fetch ``requests`` with at most ``page_concurrency`` on the wire, handing pages to the
+        pager in page order (so memory holds at most that many unaccepted pages). Returns the last
+        accepted page, or None if the pager stopped the listing."""
+        width = max(1, self.settings.page_concurrency)
+        running: dict[int, asyncio.Task] = {}
+        started = 0
+        try:
+            for index, request in enumerate(requests):
+                while started < len(requests) and started < index + width:
+                    running[started] = asyncio.ensure_future(self._task_page(run_id, requests[started]))
+                    started += 1
+                tasks, next_page, raw = await running.pop(index)
+                keep_going = pager.accept(request, tasks, len(raw.body))
+                if on_page:
+                    on_page(request.page, len(tasks))
+                if not keep_going:
+                    return None
+                if not tasks:
+                    return request, tasks, next_page  # the list ended early (it shrank?)
+            return requests[-1], tasks, next_page
+        finally:
+            for leftover in running.values():
+                leftover.cancel()
+            if running:
+                await asyncio.gather(*running.values(), return_exceptions=True)
 
     async def get_task(self, task_id: int) -> Task:
+        """``GET /workflows/tasks/{id}``."""
+        if not isinstance(task_id, int) or isinstance(task_id, bool) or task_id <= 0:
+            raise E.BadInput(f"Task ID must be a positive integer, got {task_id!r}.")
         what = f"Task {task_id}"
-        raw, _ = await self._get(self.url(f"/workflows/tasks/{int(task_id)}"), what=what)
+        raw, _ = await self._get(self.url(f"/workflows/tasks/{task_id}"), what=what)
         data = self._json(raw, what)
         if not isinstance(data, dict):
             raise E.BadResponse(f"{what}: the response is not a task object.", request_id=raw.request_id)

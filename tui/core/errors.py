@@ -120,10 +120,17 @@ ALL_ERRORS: tuple[type[ZwrError], ...] = (
 
 @dataclass(frozen=True, slots=True)
 class ErrorBody:
-    """What we could read out of an error response, whatever its format."""
+    """What we could read out of an error response, whatever its format.
+
+    ``success`` is the body's own ``success``/``Success`` flag (None when absent) and
+    ``process_id`` Zuora's ``processId``, the ID its support asks for besides the Request-Id.
+    """
 
     texts: tuple[str, ...] = ()
     codes: tuple[str, ...] = ()
+    success: bool | None = None
+    process_id: str | None = None
+    error_shaped: bool = False  # the body is one of Zuora's error shapes and nothing else
 
     @property
     def text(self) -> str | None:
@@ -132,6 +139,12 @@ class ErrorBody:
     @property
     def retryable(self) -> bool:
         return any(code.isdigit() and int(code[-2:]) in RETRYABLE_REASON_CATEGORIES for code in self.codes)
+
+    @property
+    def failed(self) -> bool:
+        """Zuora said this request failed, whatever the HTTP status: ``success: false`` (any
+        capitalisation), or a body that is nothing but an error shape with a message in it."""
+        return self.success is False or (self.error_shaped and bool(self.texts))
 
 
 _TAGS = re.compile(r"<[^>]*>")
@@ -149,6 +162,23 @@ def _as_text(value: object) -> str | None:
     return None
 
 
+# Keys of Zuora's error bodies (compared lower-case): the common ``{success, processId, reasons}``,
+# the workflow ``{errors: [{title, code, status}]}`` and ``{Errors: [...]}``, the /v1 CRUD
+# ``{Success, Errors: [{Code, Message}]}``, the gateway ``{message}`` and OAuth's ``{error, error_description}``.
+_ERROR_KEYS = frozenset(
+    {"success", "processid", "reasons", "errors", "message", "error", "error_description", "code", "status", "title"}
+)
+_ITEM_TEXT_KEYS = ("message", "title", "detail", "error_description", "error")
+
+
+def _get(data: dict, key: str) -> object:
+    """``data[key]`` whatever its capitalisation (``Errors``, ``Message``, ``ProcessId``)."""
+    if key in data:
+        return data[key]
+    wanted = key.lower()
+    return next((v for k, v in data.items() if isinstance(k, str) and k.lower() == wanted), None)
+
+
 def parse_error_body(body: bytes | str | None) -> ErrorBody:
     """Read any of Zuora's error formats (and HTML gateway pages). Never raises."""
     if not body:
@@ -157,52 +187,55 @@ def parse_error_body(body: bytes | str | None) -> ErrorBody:
         body = body[:65536].decode("utf-8", errors="replace")
     else:
         body = body[:65536]
-    texts: list[str] = []
-    codes: list[str] = []
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):
-        data = None
         title = _TITLE.search(body)
         raw = title.group(1) if title else _TAGS.sub(" ", body)
         raw = _SPACES.sub(" ", raw).strip()
-        if raw:
-            texts.append(raw[:200])
-        return ErrorBody(tuple(texts), ())
+        return ErrorBody((raw[:200],) if raw else (), ())
+    return read_error_json(data)
+
+
+def read_error_json(data: object) -> ErrorBody:
+    """The error facts in an already-decoded JSON body (any of Zuora's shapes). Never raises."""
+    texts: list[str] = []
+    codes: list[str] = []
 
     def add_text(value: object) -> None:
         text = _as_text(value)
-        if text and text not in texts:
+        if text and text not in texts and len(texts) < 20:
             texts.append(text[:500])
 
+    def add_item(item: object) -> None:
+        if isinstance(item, dict):
+            add_text(next((_get(item, k) for k in _ITEM_TEXT_KEYS if _as_text(_get(item, k))), None))
+            code = _as_text(_get(item, "code"))
+            if code:
+                codes.append(code[:40])
+        else:
+            add_text(item)
+
+    success: bool | None = None
+    process_id: str | None = None
+    shaped = False
     if isinstance(data, dict):
-        reasons = data.get("reasons")
-        if isinstance(reasons, list):
-            for reason in reasons[:10]:
-                if isinstance(reason, dict):
-                    add_text(reason.get("message"))
-                    code = _as_text(reason.get("code"))
-                    if code:
-                        codes.append(code)
-        for key in ("errors", "Errors"):
-            errors = data.get(key)
-            if isinstance(errors, list):
-                for item in errors[:10]:
-                    if isinstance(item, dict):
-                        add_text(item.get("title") or item.get("message") or item.get("detail"))
-                        code = _as_text(item.get("code"))
-                        if code:
-                            codes.append(code)
-                    else:
-                        add_text(item)
-            elif isinstance(errors, str):
-                add_text(errors)
-        for key in ("message", "error_description", "error", "Message"):
-            if key in data:
-                add_text(data.get(key))
+        flag = _get(data, "success")
+        success = flag if isinstance(flag, bool) else None
+        process_id = _as_text(_get(data, "processId"))
+        for key in ("reasons", "errors"):
+            items = _get(data, key)
+            if isinstance(items, list):
+                for item in items[:10]:
+                    add_item(item)
+            elif isinstance(items, str):
+                add_text(items)
+        for key in ("message", "title", "error_description", "error"):
+            add_text(_get(data, key))
+        shaped = bool(data) and all(isinstance(k, str) and k.lower() in _ERROR_KEYS for k in data)
     elif isinstance(data, list):
         for item in data[:10]:
             add_text(item)
     elif isinstance(data, str):
         add_text(data)
-    return ErrorBody(tuple(texts), tuple(codes))
+    return ErrorBody(tuple(texts), tuple(codes), success, process_id[:64] if process_id else None, shaped)

@@ -3,7 +3,12 @@
 Zuora's payloads drift from their schema (``originalWorkflowId`` documented as a string but
 sent as an int, timestamps with and without " UTC", counts missing). The parsers here never
 raise on odd input: unknown statuses stay visible as ``UNKNOWN`` with their raw text, wrong
-types become ``None``, and anything suspicious is recorded in ``anomalies`` for display.
+types become ``None``, numbers out of any sane range are refused, and anything suspicious is
+recorded in ``anomalies`` for display.
+
+Where Zuora's documentation is silent we decide once, here (README, "Zuora API notes"):
+timestamps without a zone are UTC; ``cpuTime`` has no documented format, so it is kept exactly
+as sent and never converted; ``messages`` (production only) is flattened to lines of text.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 # ----------------------------------------------------------------------------- statuses
@@ -84,68 +89,58 @@ class Outcome(enum.Enum):
 # ----------------------------------------------------------------------------- scalar parsers
 
 _TS = re.compile(
-    r"^\s*(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d+)?\s*(Z|UTC|[+-]\d{2}:?\d{2})?\s*$",
+    r"^\s*([0-9]{4})-([0-9]{2})-([0-9]{2})[ T]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?\s*(Z|UTC|[+-][0-9]{2}:?[0-9]{2})?\s*$",
     re.IGNORECASE,
 )
 
 
+MIN_YEAR, MAX_YEAR = 1970, 9998  # outside this a timestamp is a placeholder ("0001-01-01") or garbage
+
+
 def parse_timestamp(value: object) -> datetime | None:
-    """Zuora timestamps ("2019-09-10 19:32:21 UTC", "...T19:32:21Z", offsets) as aware UTC."""
+    """Zuora timestamps ("2019-09-10 19:32:21 UTC", "...T19:32:21Z", offsets) as aware UTC.
+    A timestamp without a zone is UTC (Zuora's run timestamps carry " UTC", its task times "Z")."""
     if not isinstance(value, str) or len(value) > 64:
         return None
     match = _TS.match(value)
     if not match:
         return None
     year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        return None
     frac = match.group(7)
     micro = int((frac[1:] + "000000")[:6]) if frac else 0
     zone = (match.group(8) or "UTC").upper()
     try:
         stamp = datetime(year, month, day, hour, minute, second, micro, tzinfo=UTC)
-    except ValueError:
+        if zone not in ("Z", "UTC"):
+            sign = 1 if zone[0] == "+" else -1
+            digits = zone[1:].replace(":", "")
+            hours, minutes = int(digits[:2]), int(digits[2:])
+            if hours > 23 or minutes > 59:
+                return None
+            stamp -= timedelta(seconds=sign * (hours * 3600 + minutes * 60))
+    except (ValueError, OverflowError):
         return None
-    if zone not in ("Z", "UTC"):
-        sign = 1 if zone[0] == "+" else -1
-        digits = zone[1:].replace(":", "")
-        offset = sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
-        from datetime import timedelta
-
-        stamp -= timedelta(seconds=offset)
     return stamp
 
 
-_CPU = re.compile(r"^\s*(?:(\d+)\s*days?,?\s*)?(\d+):(\d{1,2}):(\d{1,2})(?:\.(\d+))?\s*$", re.IGNORECASE)
-
-
-def parse_duration_hms(value: object) -> float | None:
-    """``cpuTime`` as seconds: "19:01:04", hours beyond 24 ("123:00:01"), or a number."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value) if math.isfinite(value) and value >= 0 else None
-    if not isinstance(value, str) or len(value) > 40:
-        return None
-    match = _CPU.match(value)
-    if not match:
-        return None
-    days, hours, minutes, seconds, frac = match.groups()
-    total = int(days or 0) * 86400 + int(hours) * 3600 + int(minutes) * 60 + int(seconds)
-    if frac:
-        total += float("0." + frac)
-    return float(total)
+MAX_NUMBER = 10**15  # no count, ID or duration Zuora sends is larger; bigger ones are garbage
 
 
 def parse_number(value: object) -> float | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
-        return float(value) if math.isfinite(value) else None
+    if isinstance(value, int):
+        return float(value) if abs(value) <= MAX_NUMBER else None
+    if isinstance(value, float):
+        return value if math.isfinite(value) and abs(value) <= MAX_NUMBER else None
     if isinstance(value, str) and len(value) < 40:
         try:
             number = float(value.strip())
         except ValueError:
             return None
-        return number if math.isfinite(number) else None
+        return number if math.isfinite(number) and abs(number) <= MAX_NUMBER else None
     return None
 
 
@@ -153,11 +148,19 @@ def parse_int(value: object) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
+        return value if abs(value) <= MAX_NUMBER else None
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer() and abs(value) <= MAX_NUMBER:
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]{1,15}\s*", value):
+        return int(value)
+    return None
+
+
+def parse_bool(value: object) -> bool | None:
+    if isinstance(value, bool):
         return value
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,19}\s*", value):
-        return int(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
     return None
 
 
@@ -221,7 +224,12 @@ class TaskCounts:
                 if name != "total":
                     anomalies.append(f"tasks.{name} missing")
             elif number is None:
-                anomalies.append(f"tasks.{name} is not a number ({str(raw)[:20]!r})")
+                odd = (
+                    "is out of range"
+                    if isinstance(raw, (int, float)) and not isinstance(raw, bool)
+                    else "is not a number"
+                )
+                anomalies.append(f"tasks.{name} {odd} ({str(raw)[:20]!r})")
                 number = 0
             if number < 0:
                 anomalies.append(f"tasks.{name} is negative ({number})")
@@ -240,6 +248,33 @@ class TaskCounts:
 
 # ----------------------------------------------------------------------------- run
 
+RUN_TYPE = "Workflow::Instance"  # a run; "Workflow::Setup" is a definition
+MAX_MESSAGES = 50
+
+
+def flatten_messages(value: object) -> tuple[str, ...]:
+    """Zuora documents ``messages`` only as "an object" of messages from tasks (production only):
+    whatever its shape, show it as lines of text ("key: value", nested keys joined by dots)."""
+    lines: list[str] = []
+
+    def walk(node: object, prefix: str, depth: int) -> None:
+        if len(lines) >= MAX_MESSAGES or node is None:
+            return
+        if depth > 4:
+            lines.append(f"{prefix}: …" if prefix else "…")
+        elif isinstance(node, Mapping):
+            for key, child in list(node.items())[:MAX_MESSAGES]:
+                walk(child, f"{prefix}.{key}" if prefix else str(key), depth + 1)
+        elif isinstance(node, list):
+            for child in node[:MAX_MESSAGES]:
+                walk(child, prefix, depth + 1)
+        else:
+            text = str(node)[:500]
+            lines.append(f"{prefix}: {text}" if prefix else text)
+
+    walk(value, "", 0)
+    return tuple(lines[:MAX_MESSAGES])
+
 
 @dataclass(frozen=True, slots=True)
 class Run:
@@ -253,8 +288,8 @@ class Run:
     updated_at: datetime | None = None
     finished_at: datetime | None = None
     run_time: float | None = None
-    cpu_time: float | None = None
-    cpu_time_raw: str | None = None
+    cpu_time: str | None = None  # exactly as Zuora sent it: its format is undocumented
+    messages: tuple[str, ...] = ()  # ``messages`` (production only), flattened to lines
     tasks: TaskCounts = field(default_factory=TaskCounts)
     anomalies: tuple[str, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
@@ -335,13 +370,19 @@ class Run:
             if raw is not None and stamps[key] is None:
                 anomalies.append(f"{key} is not a timestamp ({str(raw)[:30]!r})")
         cpu_raw = data.get("cpuTime")
-        cpu = parse_duration_hms(cpu_raw)
+        cpu = parse_text(cpu_raw)
         if cpu_raw is not None and cpu is None:
-            anomalies.append(f"cpuTime is not a duration ({str(cpu_raw)[:20]!r})")
+            anomalies.append(f"cpuTime is not text ({type(cpu_raw).__name__})")
         run_time = parse_number(data.get("runTime"))
         if data.get("runTime") is not None and (run_time is None or run_time < 0):
             anomalies.append("runTime is not a positive number")
             run_time = None
+        kind = parse_text(data.get("type"))
+        if kind is not None and kind != RUN_TYPE:
+            anomalies.append(
+                f"type is {kind[:40]!r}, not {RUN_TYPE!r}"
+                + (": this is a workflow definition, not a run" if kind == "Workflow::Setup" else "")
+            )
         tasks = TaskCounts.parse(data.get("tasks"))
         anomalies.extend(a for a in tasks.anomalies if a != "tasks missing" or status is not RunStatus.QUEUED)
         original = data.get("originalWorkflowId")
@@ -351,13 +392,13 @@ class Run:
             status=status,
             status_raw=status_raw,
             original_workflow_id=parse_text(original),
-            type=parse_text(data.get("type")),
+            type=kind,
             created_at=stamps["createdAt"],
             updated_at=stamps["updatedAt"],
             finished_at=stamps["finishedAt"],
             run_time=run_time,
             cpu_time=cpu,
-            cpu_time_raw=parse_text(cpu_raw),
+            messages=flatten_messages(data.get("messages")),
             tasks=tasks,
             anomalies=tuple(anomalies),
             raw=data,
@@ -368,7 +409,45 @@ class Run:
 
 
 @dataclass(frozen=True, slots=True)
+class Callout:
+    """The HTTP exchange of a callout task (``data.Callout``), the first thing to read when one fails."""
+
+    url: str | None = None
+    response_code: int | None = None
+    response_body: str | None = None  # text, or compact JSON of an object body
+
+    @classmethod
+    def parse(cls, data: object) -> Callout | None:
+        callout = data.get("Callout") if isinstance(data, Mapping) else None
+        if not isinstance(callout, Mapping):
+            return None
+        body = callout.get("ResponseBody")
+        if body is not None and not isinstance(body, str):
+            body = _compact_json(body, 2000)
+        return cls(
+            url=parse_text(callout.get("URL")),
+            response_code=parse_int(callout.get("ResponseCode")),
+            response_body=body[:2000] if body else None,
+        )
+
+
+def _compact_json(value: object, limit: int) -> str:
+    import json
+
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))[:limit]
+    except (TypeError, ValueError, RecursionError):
+        return str(value)[:limit]
+
+
+@dataclass(frozen=True, slots=True)
 class Task:
+    """A task of a run (``GET /workflows/tasks`` items and ``GET /workflows/tasks/{id}``).
+
+    ``workflow_id`` is, for a task of a run, the run's ID (``original_workflow_id`` is the
+    definition's); ``parent_id`` is Zuora's ``task_id``. ``raw`` keeps ``data`` and ``parameters``.
+    """
+
     id: int | None
     name: str | None
     status: TaskStatus
@@ -383,6 +462,12 @@ class Task:
     object_id: str | None = None
     parent_id: int | None = None
     tags: tuple[str, ...] = ()
+    instance: bool | None = None
+    workflow_id: int | None = None
+    original_workflow_id: int | None = None
+    original_task_id: int | None = None
+    call_type: str | None = None
+    callout: Callout | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
@@ -397,6 +482,10 @@ class Task:
             return f"Unknown ({self.status_raw})" if self.status_raw else "Unknown"
         return self.status.value
 
+    def belongs_to(self, run_id: int) -> bool:
+        """False only when the task says it is another workflow's (``workflow_id`` differs)."""
+        return self.workflow_id is None or self.workflow_id == run_id
+
     @classmethod
     def parse(cls, data: object) -> Task:
         if not isinstance(data, Mapping):
@@ -407,16 +496,11 @@ class Task:
                 status_raw=None,
                 error=f"unreadable task entry ({type(data).__name__})",
             )
-        details = data.get("error_details")
+        details = data.get("error_details")  # officially a string; older simulators sent an object
         if details is not None and not isinstance(details, str):
-            import json
-
-            try:
-                details = json.dumps(details, indent=2, ensure_ascii=False)[:100_000]
-            except (TypeError, ValueError):
-                details = str(details)[:100_000]
+            details = _compact_json(details, 100_000)
         tags = data.get("tags")
-        tag_tuple = tuple(str(t) for t in tags[:50]) if isinstance(tags, list) else ()
+        tag_tuple = tuple(str(t)[:100] for t in tags[:50]) if isinstance(tags, list) else ()
         status_raw = parse_text(data.get("status"))
         return cls(
             id=parse_int(data.get("id")),
@@ -428,10 +512,16 @@ class Task:
             end_time=parse_timestamp(data.get("end_time")),
             error=parse_text(data.get("error")),
             error_class=parse_text(data.get("error_class")),
-            error_details=details,
+            error_details=details[:100_000] if details else None,
             object=parse_text(data.get("object")),
             object_id=parse_text(data.get("object_id")),
             parent_id=parse_int(data.get("task_id")),
             tags=tag_tuple,
+            instance=parse_bool(data.get("instance")),
+            workflow_id=parse_int(data.get("workflow_id")),
+            original_workflow_id=parse_int(data.get("original_workflow_id")),
+            original_task_id=parse_int(data.get("original_task_id")),
+            call_type=parse_text(data.get("call_type")),
+            callout=Callout.parse(data.get("data")),
             raw=data,
         )

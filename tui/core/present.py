@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from tui.core.model import Outcome, Phase, Run
+from tui.core.ratelimit import RateLimit
 
 STUCK_AFTER = 15 * 60.0  # an active run whose updatedAt has not moved for this long looks stuck
 
@@ -77,18 +78,45 @@ def fmt_duration(seconds: float | None) -> str:
 
 
 def fmt_utc(moment: datetime | None) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "—"
+    """Always with " UTC": Zuora's zone-less timestamps are read as UTC and shown so."""
+    if moment is None:
+        return "—"
+    try:
+        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (OverflowError, ValueError, OSError):
+        return "—"
 
 
 def fmt_local(moment: datetime | None) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z") if moment else "—"
-
-
-def fmt_hms(seconds: float | None) -> str:
-    if seconds is None:
+    if moment is None:
         return "—"
-    seconds = int(seconds)
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    try:
+        return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+    except (OverflowError, ValueError, OSError):  # a date at the edge of the calendar in a far zone
+        return fmt_utc(moment)
+
+
+def plural(count: int, noun: str) -> str:
+    """ "1 task", "2 tasks", "1,000 tasks"."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def tasks_listed(listed: int, total: int | None, left_out: int = 0) -> str:
+    """What a task listing holds, said honestly: "250 tasks", "3 of 4 tasks" when the run's
+    ``tasks.total`` says otherwise (a live run may still be growing), and how many tasks of
+    other runs were left out."""
+    text = plural(listed, "task") if total is None or total == listed else f"{listed:,} of {plural(total, 'task')}"
+    if left_out:
+        text += f" ({plural(left_out, 'task')} of another run left out)"
+    return text
+
+
+def fmt_rate_limit(limit: RateLimit | None) -> str | None:
+    """ "49,960 left of 50,000 per minute": the window ``RateLimit-Remaining`` belongs to."""
+    if limit is None or limit.remaining is None:
+        return None
+    quota = f"{limit.limit:,}" if limit.limit is not None else "?"
+    return f"{limit.remaining:,} left of {quota} per {limit.window_name}"
 
 
 TASK_STATES = (  # order of the stacked bar, with symbols readable without colour

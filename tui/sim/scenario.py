@@ -7,13 +7,29 @@ age, so runs progress live while the simulator runs, deterministically.
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+# Values of the official ``action_type`` enum (48 in all), with the API each calls and a typical
+# configuration (``parameters``), as Zuora's Task schema describes them.
 ACTIONS = ("Callout", "Iterate", "If", "Logic::Lambda", "Export", "Query", "Create", "Update")
+CALL_TYPES = {"Callout": "REST", "Query": "SOAP", "Export": "SOAP", "Create": "SOAP", "Update": "SOAP", "If": "SOAP"}
+PARAMETERS: dict[str, dict[str, str]] = {
+    "Iterate": {"iterate_over": "Data.Query.Invoice", "concurrent": "true"},
+    "If": {
+        "if_clause": "{% if Data.Invoice.Balance > 0 %}\r\nTrue\r\n{% else %}\r\nFalse\r\n{% endif %}",
+        "strict_variables": "true",
+    },
+    "Logic::Lambda": {"runtime": "python3.9", "handler": "main.handler"},
+    "Export": {"object": "Invoice", "format": "csv"},
+    "Query": {"zoql": "select Id, Balance from Invoice where Status = 'Posted'"},
+    "Create": {"object": "Payment"},
+    "Update": {"object": "Account", "fields": "Status__c"},
+}
 TASK_NAMES = (
     "Fetch subscriptions",
     "Notify billing webhook",
@@ -104,7 +120,9 @@ class RunSpec:
             counts["processing"] = min(total - done, max(1, total // 50)) if total - done > 0 else 0
             counts["queued"] = total - done - counts["processing"]
 
-    def to_json(self, age: float, now: datetime) -> dict[str, Any]:
+    def to_json(self, age: float, now: datetime, *, production: bool = False) -> dict[str, Any]:
+        """The run object of ``GET /workflows/workflow_runs/{id}`` at ``age``; ``messages`` only
+        in production, as Zuora documents."""
         if self.raw_override is not None:
             return dict(self.raw_override)
         st = self.state(age)
@@ -125,14 +143,20 @@ class RunSpec:
             "type": "Workflow::Instance",
             "updatedAt": fmt_ts(created + timedelta(seconds=st["updated_age"])),
         }
+        if production:
+            messages = self.messages_json(age, now)
+            if messages:
+                data["messages"] = messages
         data.update(self.extra)
         return data
 
     # ------------------------------------------------------------------ tasks
 
     def task_json(self, index: int, age: float, now: datetime, state: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Task ``index`` (0-based) at ``age``: statuses are laid out in a fixed order.
-        ``state`` (from ``self.state(age)``) can be passed in to compute it once per page."""
+        """Task ``index`` (0-based) at ``age`` in Zuora's shape (every official field of its
+        ``Task`` schema; error fields only on Error tasks; ``data`` with the HTTP exchange of a
+        callout). Statuses are laid out in a fixed order. ``state`` (from ``self.state(age)``)
+        can be passed in to compute it once per page."""
         st = state or self.state(age)
         c = st["counts"]
         if self.raw_override is not None:
@@ -148,44 +172,78 @@ class RunSpec:
         created = (now - timedelta(seconds=age)).replace(microsecond=0)
         start = created + timedelta(seconds=int(self.queued_for) + index // 10)
         action = ACTIONS[index % len(ACTIONS)]
+        name = f"{TASK_NAMES[index % len(TASK_NAMES)]} #{index + 1}"
+        if status == "Error":
+            action, name = "Callout", f"Notify billing webhook #{index + 1}"
         task: dict[str, Any] = {
-            "id": self.id * 100000 + index + 1,
-            "name": f"{TASK_NAMES[index % len(TASK_NAMES)]} #{index + 1}",
             "action_type": action,
-            "status": status,
-            "workflow_id": self.id,
-            "original_workflow_id": self.workflow_id,
-            "instance": True,
-            "object": "Invoice" if index % 3 == 0 else "Account",
-            "object_id": f"8a8082c4{index:024x}",
-            "task_id": None if index == 0 else self.id * 100000 + 1,
-            "tags": ["billing"] if index % 4 == 0 else [],
-            "start_time": start.strftime("%Y-%m-%dT%H:%M:%S.000Z") if status != "Queued" else None,
+            "call_type": CALL_TYPES.get(action, "REST"),
+            "data": {
+                "Workflow": {
+                    "ExecutionDate": created.strftime("%Y-%m-%d"),
+                    "ExecutionDateTime": created.strftime("%Y-%m-%dT%H:%M:%S"),
+                    "WorkflowRunUser": "sim-user",
+                }
+            },
             "end_time": (start + timedelta(seconds=2)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
             if status in ("Success", "Error", "Stopped")
             else None,
             "error": None,
             "error_class": None,
             "error_details": None,
+            "id": self.task_id(index),
+            "instance": True,
+            "name": name,
+            "object": "Invoice" if index % 3 == 0 else "Account",
+            "object_id": f"8a8082c4{index:024x}",
+            "original_task_id": self.workflow_id * 1000 + index % 1000 + 1,
+            "original_workflow_id": self.workflow_id,
+            "parameters": dict(PARAMETERS.get(action, {})),
+            "start_time": start.strftime("%Y-%m-%dT%H:%M:%S.000Z") if status != "Queued" else None,
+            "status": status,
+            "tags": ["billing"] if index % 4 == 0 else [],
+            "task_id": None if index == 0 else self.task_id(0),
+            "workflow_id": self.id,
         }
-        if status == "Error":
+        if action == "Iterate":
+            task["concurrent_limit"] = 5
+        if action == "Callout":
+            failed = status == "Error"
             invoice = f"INV-{index + 1:08d}"
-            task["action_type"] = "Callout"
-            task["name"] = f"Notify billing webhook #{index + 1}"
-            task["error"] = (
-                f"Callout to https://hooks.acme-billing.example/invoices/{invoice} failed: "
-                "HTTP 500 Internal Server Error"
-            )
-            task["error_class"] = "WorkflowError::Callout"
-            task["error_details"] = {
-                "request": {"method": "POST", "url": f"https://hooks.acme-billing.example/invoices/{invoice}"},
-                "response": {"status": 500, "body": '{"error":"database timeout","retryable":true}'},
-                "attempts": 3,
+            url = f"https://hooks.acme-billing.example/invoices/{invoice}"
+            response: dict[str, Any] = {"error": "database timeout", "retryable": True} if failed else {"ok": True}
+            task["parameters"] = {"url": url, "http_method": "POST", "retries": "3"}
+            task["data"]["Callout"] = {
+                "RequestBody": {"invoice": invoice},
+                "RequestHeaders": {"Content-Type": "application/json"},
+                "ResponseBody": response,
+                "ResponseCode": 500 if failed else 200,
+                "ResponseHeaders": {"content-type": ["application/json"], "server": ["acme-hooks"]},
+                "URL": url,
             }
-        elif status == "Pending":
-            task["error"] = "Waiting to retry after a callout timeout (attempt 2 of 5)"
-            task["error_class"] = "WorkflowError::Retry"
+            if failed:
+                task["error"] = f"Callout to {url} failed: HTTP 500 Internal Server Error"
+                task["error_class"] = "WorkflowError::Callout"
+                task["error_details"] = (
+                    f"Callout response was 500 after 3 tries. Response body: {json.dumps(response, separators=(',', ':'))}"
+                )
+        if index > 0:
+            task["data"]["Tasks"] = {"Previous": {"Id": self.task_id(index - 1), "Status": "Success"}}
         return task
+
+    def task_id(self, index: int) -> int:
+        return self.id * 100000 + index + 1
+
+    def messages_json(self, age: float, now: datetime) -> dict[str, str] | None:
+        """``messages`` as a production tenant might send them (Zuora documents only "an object"
+        of messages from tasks): the error tasks' details, by task name."""
+        state = self.state(age)
+        counts = state["counts"]
+        first = int(counts.get("success", 0))  # error tasks follow the successful ones (see task_json)
+        errors = range(first, first + min(int(counts.get("error", 0)), 50))
+        if not errors:
+            return None
+        return {task["name"]: task["error_details"] for task in (self.task_json(i, age, now, state) for i in errors)}
 
 
 class Scenario:

@@ -9,11 +9,13 @@ from __future__ import annotations
 import gzip
 import ipaddress
 import json
+import math
 import secrets
 import socket
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,7 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tui.sim.faults import Fault, FaultBook
-from tui.sim.scenario import Scenario, demo_scenario
+from tui.sim.scenario import RunSpec, Scenario, demo_scenario
 
 DEMO_CLIENT_ID = "sim-client"
 DEMO_CLIENT_SECRET = "sim-secret"
@@ -43,42 +45,123 @@ class RequestRecord:
     ended: float
 
 
-def _zuora_error(status: int, message: str) -> dict[str, Any]:
-    """Zuora's different error shapes, chosen by status as the real API does."""
+# ---------------------------------------------------------------------------- Zuora's error shapes
+# Each operation answers in the shape Zuora documents for it (../shared/reference/zuora-examples):
+# the common /v1 ``{success, processId, reasons: [{code, message}]}`` (the code's last two digits are
+# the category: 10 permission, 20 invalid value, 40 not found, 60 internal error), the workflow
+# ``{errors: [{title, code, status}]}`` of the run and stop operations, the ``{Errors: [...]}`` of the
+# task operations, and the gateway's ``{message}`` on 401. A 429 has no body.
+
+
+def common_error(category: int, message: str) -> dict[str, Any]:
+    return {
+        "success": False,
+        "processId": uuid.uuid4().hex[:16].upper(),
+        "reasons": [{"code": 50000000 + category, "message": message}],
+    }
+
+
+def workflow_error(status: int, code: str, title: str) -> dict[str, Any]:
+    return {"errors": [{"title": title, "code": code, "status": status}]}
+
+
+def task_error(status: int, code: str, title: str) -> dict[str, Any]:
+    return {"Errors": [{"title": title, "code": code, "status": str(status)}]}
+
+
+UNAUTHORIZED = {"message": "Authentication error"}
+TASK_FILTERS = ("id", "name", "action_type", "object", "object_id", "call_type")
+MAX_SCAN = 200_000  # tasks a filtered listing looks through at most
+STOP_NOT_FOUND = workflow_error(404, "not_found", "Cannot find a workflow run with id provided.")
+TASK_NOT_FOUND = task_error(404, "not_found", "Task not found")
+
+
+def _zuora_error(status: int, message: str) -> dict[str, Any] | None:
+    """The body for an error ``status`` where the operation has no shape of its own (faults)."""
     if status == 401:
-        return {"message": "Authentication error"}
-    if status == 404:
-        return {
-            "success": False,
-            "processId": uuid.uuid4().hex[:16].upper(),
-            "reasons": [{"code": 50000040, "message": message}],
-        }
+        return dict(UNAUTHORIZED)
     if status == 403:
-        return {"errors": [{"status": 403, "code": "forbidden", "title": message}]}
+        return workflow_error(403, "forbidden", message)
+    if status == 404:
+        return common_error(40, message)
     if status == 429:
-        return {"message": "Too many requests"}
+        return None
     if status >= 500:
-        return {"success": False, "reasons": [{"code": 50000060, "message": message}]}
-    return {"Errors": [message]}
+        return common_error(60, message)
+    return common_error(20, message)
 
 
-class _RateWindow:
-    def __init__(self, limit: int, window: float) -> None:
-        self.limit, self.window = limit, window
-        self.start = time.monotonic()
-        self.used = 0
+# ---------------------------------------------------------------------------- rate limits
+
+ZUORA_RATE_LIMITS: tuple[tuple[int, float], ...] = ((50_000, 60.0), (2_250_000, 3600.0), (27_000_000, 86400.0))
+"""Zuora's API quotas per tenant: a minute, an hour, a day (its rate-limit guide)."""
+
+
+class _Window:
+    def __init__(self, quota: int, seconds: float, used: int, now: float) -> None:
+        self.quota, self.seconds, self.used, self.start = quota, seconds, used, now
+
+    def roll(self, now: float) -> None:
+        if now - self.start >= self.seconds:
+            self.start, self.used = now, 0
+
+    def reset(self, now: float) -> int:
+        return max(1, math.ceil(self.seconds - (now - self.start)))
+
+
+def _windows(rate_limit: object) -> tuple[tuple[int, float], ...]:
+    """``(quota, seconds)`` or a sequence of them, as a tuple of windows."""
+    if not rate_limit:
+        return ()
+    if isinstance(rate_limit, tuple) and len(rate_limit) == 2 and all(isinstance(x, (int, float)) for x in rate_limit):
+        return ((int(rate_limit[0]), float(rate_limit[1])),)
+    if isinstance(rate_limit, (tuple, list)):
+        return tuple((int(q), float(w)) for q, w in rate_limit)
+    raise ValueError(f"rate_limit must be (quota, seconds) or a sequence of them, not {rate_limit!r}")
+
+
+class _RateLimiter:
+    """Fixed windows counted per tenant, reported as Zuora does (the IETF RateLimit draft): the
+    window closest to exhaustion goes first in ``RateLimit-Limit`` and owns ``-Remaining`` and
+    ``-Reset``; every window is listed as ``quota;w=seconds``. A request over any quota is a 429."""
+
+    def __init__(
+        self,
+        windows: tuple[tuple[int, float], ...],
+        spent: dict[float, int] | None = None,
+        age: dict[float, float] | None = None,
+    ) -> None:
+        now = time.monotonic()
+        spent, age = spent or {}, age or {}
+        self.windows = [
+            _Window(int(q), float(w), int(spent.get(float(w), 0)), now - min(float(w), age.get(float(w), 0.0)))
+            for q, w in windows
+        ]
         self.lock = threading.Lock()
 
-    def take(self) -> tuple[bool, int, float]:
+    @property
+    def limit(self) -> int:
+        return self.windows[0].quota
+
+    def take(self) -> tuple[bool, dict[str, str], int]:
+        """Count one request. Returns (allowed, the RateLimit headers, seconds until it would be)."""
         with self.lock:
             now = time.monotonic()
-            if now - self.start >= self.window:
-                self.start, self.used = now, 0
-            reset = self.window - (now - self.start)
-            if self.used >= self.limit:
-                return False, 0, reset
-            self.used += 1
-            return True, self.limit - self.used, reset
+            for window in self.windows:
+                window.roll(now)
+            exhausted = [w for w in self.windows if w.used >= w.quota]
+            if not exhausted:
+                for window in self.windows:
+                    window.used += 1
+            reported = min(self.windows, key=lambda w: ((w.quota - w.used) / w.quota, w.seconds))
+            policies = ", ".join(f"{w.quota};w={w.seconds:g}" for w in self.windows)
+            headers = {
+                "RateLimit-Limit": f"{reported.quota}, {policies}",
+                "RateLimit-Remaining": str(max(0, reported.quota - reported.used)),
+                "RateLimit-Reset": str(reported.reset(now)),
+            }
+            wait = max((w.reset(now) for w in exhausted), default=0)
+            return not exhausted, headers, wait
 
 
 class _Server(ThreadingHTTPServer):
@@ -110,7 +193,11 @@ class Simulator:
         token_ttl: float = 3599.0,
         latency: float = 0.0,
         speed: float = 1.0,
-        rate_limit: tuple[int, float] | None = None,
+        rate_limit: tuple[int, float] | tuple[tuple[int, float], ...] | None = None,
+        rate_spent: dict[float, int] | None = None,
+        rate_age: dict[float, float] | None = None,
+        next_page_host: str | None = None,
+        production: bool = False,
         seed: int | None = None,
         stable_request_ids: bool = False,
         tls: tuple[str, str] | None = None,
@@ -134,7 +221,15 @@ class Simulator:
         self.tokens: dict[str, float] = {}
         self.in_flight = 0
         self.max_in_flight = 0
-        self.rate = _RateWindow(*rate_limit) if rate_limit else None
+        # rate_limit: one (quota, seconds) window or several (ZUORA_RATE_LIMITS); rate_spent: requests
+        # already counted in a window (keyed by its seconds) when the simulator starts, rate_age: how
+        # long that window has been running (Zuora's 429 example: the hour, reset in 600 s)
+        windows = _windows(rate_limit)
+        self.rate = _RateLimiter(windows, rate_spent, rate_age) if windows else None
+        # where next_page points, as Zuora's example does (it names https://rest.zuora.com and keeps
+        # only page and page_length); None: this simulator's own address
+        self.next_page_host = next_page_host.rstrip("/") if next_page_host else None
+        self.production = production  # production tenants also send ``messages``
         self.rejected_429 = 0
         self.stable_request_ids = stable_request_ids  # for snapshot tests: same path, same ID
         self.tls = tls  # (certfile, keyfile): serve https (tests use a self-signed certificate)
@@ -236,7 +331,7 @@ class Simulator:
         spec = self.scenario.get(run_id)
         if spec is None:
             return None
-        return spec.to_json(spec.created_ago + self.sim_time(), datetime.now(UTC))
+        return spec.to_json(spec.created_ago + self.sim_time(), datetime.now(UTC), production=self.production)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -277,7 +372,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self, method: str) -> None:
         sim = self.sim
-        started = time.monotonic()
+        self._started = time.monotonic()
+        self._method = method
+        self._recorded = False
+        self._rate_headers: dict[str, str] = {}  # per request: a keep-alive handler serves many
         with sim._lock:
             sim.in_flight += 1
             sim.max_in_flight = max(sim.max_in_flight, sim.in_flight)
@@ -289,22 +387,30 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             with sim._lock:
                 sim.in_flight -= 1
-            parts = urlsplit(self.path)
-            sim.record(
-                RequestRecord(
-                    method,
-                    parts.path,
-                    parse_qs(parts.query),
-                    self.headers.get("Zuora-Track-Id"),
-                    self.headers.get("Zuora-Entity-Ids"),
-                    self.headers.get("Zuora-Org-Ids"),
-                    self.headers.get("Authorization"),
-                    self.headers.get("Accept-Encoding"),
-                    self._status,
-                    started,
-                    time.monotonic(),
-                )
+            self._record(self._status)
+
+    def _record(self, status: int) -> None:
+        """Record the request once, *before* the answer leaves (so a test that reads
+        ``sim.requests`` right after its call returned always finds it)."""
+        if self._recorded:
+            return
+        self._recorded = True
+        parts = urlsplit(self.path)
+        self.sim.record(
+            RequestRecord(
+                self._method,
+                parts.path,
+                parse_qs(parts.query),
+                self.headers.get("Zuora-Track-Id"),
+                self.headers.get("Zuora-Entity-Ids"),
+                self.headers.get("Zuora-Org-Ids"),
+                self.headers.get("Authorization"),
+                self.headers.get("Accept-Encoding"),
+                status,
+                self._started,
+                time.monotonic(),
             )
+        )
 
     def _read_body(self) -> bytes:
         length = self.headers.get("Content-Length")
@@ -328,23 +434,16 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/oauth/token" and method == "POST":
             return self._token(body)
         if not path.startswith("/workflows"):
-            return self._json(404, _zuora_error(404, f"No such endpoint: {path[:100]}"))
+            return self._json(404, common_error(40, f"No such endpoint: {path[:100]}"))
         auth = self.headers.get("Authorization", "")
         if not auth.startswith("Bearer ") or not sim.token_valid(auth[7:].strip()):
-            return self._json(
-                401, _zuora_error(401, ""), {"WWW-Authenticate": 'Bearer realm="zuora", error="invalid_token"'}
-            )
+            return self._json(401, UNAUTHORIZED, {"WWW-Authenticate": 'Bearer realm="zuora", error="invalid_token"'})
         if sim.rate is not None:
-            ok, remaining, reset = sim.rate.take()
-            self._rate_headers = {
-                "RateLimit-Limit": str(sim.rate.limit),
-                "RateLimit-Remaining": str(remaining),
-                "RateLimit-Reset": str(max(1, int(reset + 0.999))),
-            }
+            ok, self._rate_headers, wait = sim.rate.take()
             if not ok:
                 with sim._lock:
                     sim.rejected_429 += 1
-                return self._json(429, _zuora_error(429, ""), {"Retry-After": str(max(1, int(reset + 0.999)))})
+                return self._json(429, None, {"Retry-After": str(wait)})
         fields = next((f.fields for f in faults if f.kind == "fields" and f.fields is not None), None)
         foreign = next((f.location for f in faults if f.kind == "next_page"), None)
         segments = [s for s in path.split("/") if s]
@@ -361,7 +460,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._tasks(query, foreign)
         if method == "GET" and len(segments) == 3 and segments[:2] == ["workflows", "tasks"]:
             return self._task(segments[2])
-        return self._json(404, _zuora_error(404, f"No such endpoint: {path[:100]}"))
+        return self._json(404, common_error(40, f"No such endpoint: {path[:100]}"))
 
     @staticmethod
     def _run_id(path: str, query: dict[str, list[str]]) -> int | None:
@@ -404,10 +503,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _run(self, raw_id: str, fields: dict[str, Any] | None) -> None:
         if not raw_id.isdigit():
-            return self._json(400, _zuora_error(400, f"Invalid workflow run id {raw_id[:40]}"))
+            return self._json(400, common_error(20, f"Invalid workflow run id {raw_id[:40]}"))
         data = self.sim.run_json(int(raw_id))
         if data is None:
-            return self._json(404, _zuora_error(404, f"Workflow run {raw_id} not found"))
+            return self._json(404, common_error(40, f"Workflow run {raw_id} not found"))
         if fields:
             data.update(fields)
         self._json(200, data)
@@ -415,36 +514,72 @@ class _Handler(BaseHTTPRequestHandler):
     def _stop(self, raw_id: str) -> None:
         spec = self.sim.scenario.get(int(raw_id)) if raw_id.isdigit() else None
         if spec is None:
-            return self._json(404, _zuora_error(404, f"Workflow run {raw_id} not found"))
+            return self._json(404, STOP_NOT_FOUND)
         age = spec.created_ago + self.sim.sim_time()
         if spec.duration and spec.stop_at is None:
             spec.stop_at = max(0.0, min(1.0, (age - spec.queued_for) / spec.duration))
         self._json(200, {"success": True})
 
     def _tasks(self, query: dict[str, list[str]], foreign: str | None) -> None:
+        """``GET /workflows/tasks``: the official filters, pages, and ``next_page`` as Zuora writes
+        it: on ``next_page_host`` and with only ``page`` and ``page_length`` (the filters are
+        dropped, so a client that follows it blindly lists every workflow's tasks)."""
         sim = self.sim
-        raw_id = (query.get("workflow_id") or [""])[0]
-        spec = sim.scenario.get(int(raw_id)) if raw_id.isdigit() else None
         try:
             page = max(1, int((query.get("page") or ["1"])[0]))
             length = max(1, min(100, int((query.get("page_length") or ["20"])[0])))
         except ValueError:
-            return self._json(400, _zuora_error(400, "page and page_length must be integers"))
-        if spec is None:
-            return self._json(200, {"data": [], "pagination": {"page": page, "page_length": length}})
+            return self._json(400, common_error(20, "page and page_length must be integers"))
+        raw_id = (query.get("workflow_id") or [None])[0]
+        if raw_id is not None and not raw_id.isdigit():
+            return self._json(400, common_error(20, f"Invalid workflow_id {raw_id[:40]}"))
+        specs = [s for s in [sim.scenario.get(int(raw_id))] if s] if raw_id is not None else sim.scenario.runs()
+        checks = {key: query[key][-1] for key in TASK_FILTERS if key in query}
+        tags = set(query.get("tags[]") or [])
+        instance = (query.get("instance") or ["true"])[-1].lower()
         now = datetime.now(UTC)
-        age = spec.created_ago + sim.sim_time()
         start = (page - 1) * length
-        end = min(spec.total, start + length)
-        state = spec.state(age)
-        data = [spec.task_json(i, age, now, state) for i in range(start, end)]
+        data: list[dict[str, Any]] = []
+        more = False
+        if instance == "false":
+            specs = []  # the simulator serves runs only: it has no definition tasks
+        if not checks and not tags and len(specs) <= 1:
+            for spec in specs:  # one run, no filters: slice the run's tasks directly
+                age = spec.created_ago + sim.sim_time()
+                state = spec.state(age)
+                end = min(spec.total, start + length)
+                data = [spec.task_json(i, age, now, state) for i in range(start, end)]
+                more = end < spec.total
+        else:
+            seen = 0
+            for task in self._all_tasks(specs, now):
+                if any(str(task.get(key)) != value for key, value in checks.items()):
+                    continue
+                if tags and not tags & set(task.get("tags") or []):
+                    continue
+                if seen >= start + length:
+                    more = True
+                    break
+                if seen >= start:
+                    data.append(task)
+                seen += 1
         pagination: dict[str, Any] = {"page": page, "page_length": length}
-        if end < spec.total:
-            base = foreign or f"http://{self.headers.get('Host', '127.0.0.1')}"
-            pagination["next_page"] = (
-                f"{base}/workflows/tasks?workflow_id={spec.id}&instance=true&page={page + 1}&page_length={length}"
-            )
+        if more:
+            host = foreign or sim.next_page_host or f"{'https' if sim.tls else 'http'}://{self.headers.get('Host')}"
+            pagination["next_page"] = f"{host}/workflows/tasks?page={page + 1}&page_length={length}"
         self._json(200, {"data": data, "pagination": pagination})
+
+    def _all_tasks(self, specs: list[RunSpec], now: datetime) -> Iterator[dict[str, Any]]:
+        """Every task of ``specs``, run after run (bounded: the scan stops at MAX_SCAN tasks)."""
+        scanned = 0
+        for spec in specs:
+            age = spec.created_ago + self.sim.sim_time()
+            state = spec.state(age)
+            for index in range(spec.total):
+                if scanned >= MAX_SCAN:
+                    return
+                scanned += 1
+                yield spec.task_json(index, age, now, state)
 
     def _task(self, raw_id: str) -> None:
         if raw_id.isdigit():
@@ -454,7 +589,7 @@ class _Handler(BaseHTTPRequestHandler):
             if spec is not None and 0 <= index < spec.total:
                 age = spec.created_ago + self.sim.sim_time()
                 return self._json(200, spec.task_json(index, age, datetime.now(UTC)))
-        self._json(404, _zuora_error(404, f"Task {raw_id[:40]} not found"))
+        self._json(404, TASK_NOT_FOUND)
 
     # ------------------------------------------------------------------ faults and output
 
@@ -473,6 +608,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
             self._send(status, page, {"Content-Type": "text/html", **fault.headers})
         elif kind == "reset":
+            self._record(-1)
             if fault.mid_body:
                 payload = json.dumps(self.sim.run_json(run_id or 19063) or {"id": 1}).encode()
                 self.send_response(200)
@@ -506,7 +642,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, payload, headers or {})
 
     def _send(self, status: int, payload: Any, headers: dict[str, str]) -> None:
-        if isinstance(payload, (bytes, bytearray)):
+        if payload is None:  # no body (Zuora's 429)
+            body, content_type = b"", "application/json"
+        elif isinstance(payload, (bytes, bytearray)):
             body = bytes(payload)
             content_type = "application/json"
         elif isinstance(payload, str):
@@ -523,11 +661,12 @@ class _Handler(BaseHTTPRequestHandler):
         track = self.headers.get("Zuora-Track-Id")
         if track:
             out["Zuora-Track-Id"] = track
-        out.update(getattr(self, "_rate_headers", {}))
+        out.update(self._rate_headers)
         if len(body) > 1000 and "gzip" in (self.headers.get("Accept-Encoding") or "") and status != 302:
             body = gzip.compress(body, compresslevel=5)
             out["Content-Encoding"] = "gzip"
         self._status = status
+        self._record(status)
         self.send_response(status)
         for name, value in out.items():
             self.send_header(name, value)

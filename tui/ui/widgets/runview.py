@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Sparkline, Static
 
 from tui.core.model import Phase
-from tui.core.present import badge, fmt_duration, fmt_hms, fmt_local, fmt_utc, is_stuck
+from tui.core.present import badge, fmt_duration, fmt_local, fmt_utc, is_stuck
 from tui.poll.engine import RunUpdate
 from tui.ui.safe import TONE_STYLES, literal
 from tui.ui.widgets.bars import TaskBars
@@ -181,7 +181,7 @@ class RunDetail(VerticalScroll):
                 ("   runTime ", "bold"),
                 fmt_duration(run.run_time),
                 ("   cpuTime ", "bold"),
-                run.cpu_time_raw[:20] if run.cpu_time_raw else fmt_hms(run.cpu_time),
+                run.cpu_time[:20] if run.cpu_time is not None else "—",
             ),
         ]
         if is_stuck(run, now):
