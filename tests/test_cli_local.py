@@ -144,12 +144,12 @@ def test_auth_status_shows_the_base_url_in_effect_and_no_keyring_warning_with_en
     paths.config_file().write_text('default_profile = "sb"\n[profiles.sb]\nenv = "us-sandbox-2"\nclient_id = "cid"\n')
     code, out, _ = zwr(capsys, "auth", "status")
     assert code == 0
-    assert "Base URL:      https://rest.apisandbox.zuora.com (from profile 'sb' (env us-sandbox-2))" in out
+    assert "Base URL:      https://rest.apisandbox.zuora.com — from profile 'sb' (env us-sandbox-2)" in out
     assert "No secure keyring is usable" in out  # credentials would come from the keyring
     monkeypatch.setenv("ZUORA_BASE_URL", "https://rest.test.zuora.com")
     monkeypatch.setenv("ZUORA_BEARER_TOKEN", "tok-from-env\n")
     code, out, _ = zwr(capsys, "auth", "status")
-    assert "Base URL:      https://rest.test.zuora.com (from environment (ZUORA_BASE_URL))" in out
+    assert "Base URL:      https://rest.test.zuora.com — from environment (ZUORA_BASE_URL)" in out
     assert "Credentials:   environment (ZUORA_BEARER_TOKEN)" in out and "ZUORA_BEARER_TOKEN=set" in out
     assert "No secure keyring" not in out and "tok-from-env" not in out
     code, out, _ = zwr(capsys, "--env", "eu-sandbox", "auth", "status", "--json")

@@ -290,7 +290,7 @@ def status(ns: argparse.Namespace) -> int:
         write(sys.stdout, json.dumps(report, indent=2))
         return exitcodes.OK
     url = effective.get("base_url")
-    write(sys.stdout, f"Base URL:      {url or 'none'} (from {effective['base_url_source']})")
+    write(sys.stdout, f"Base URL:      {url or 'none'} — from {effective['base_url_source']}")
     write(sys.stdout, f"Credentials:   {effective.get('credentials') or 'none found'}")
     write(sys.stdout, f"Profile:       {effective.get('profile') or '?'}")
     write(sys.stdout, f"Config file:   {report['config_file']}")
