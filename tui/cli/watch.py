@@ -11,8 +11,10 @@ between polls:
   rate limit) and at most ``MAX_WAIT`` (whatever ``Retry-After`` says), and never longer than
   what is left of either deadline.
 
-Only the public client API (``get_run``) is used; the client's own retries and their clamps
-live in ``tui.core.client``.
+Each poll is a single attempt (``max_attempts=1``): this loop is watch's retry policy, so every
+failure is reported as it happens and the bounds hold between attempts, instead of a poll
+spending up to the client's 30 s retry budget out of sight. Only the public client API
+(``get_run``) is used; the 401 renewal stays in the client.
 """
 
 from __future__ import annotations
@@ -216,7 +218,7 @@ def watch(ns: argparse.Namespace) -> int:
         return exc.exit_code
 
     async def main() -> int:
-        async with ZuoraClient(connection.settings(), connection.auth) as client:
+        async with ZuoraClient(connection.settings(max_attempts=1), connection.auth) as client:
             return await Watch(client, run_id, ns).run()
 
     return asyncio.run(main())
