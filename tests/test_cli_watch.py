@@ -13,6 +13,7 @@ import time
 import pytest
 
 from tests.conftest import ROOT, cli_env, run_zwr
+from tui.cli.main import main
 from tui.cli.watch import MAX_WAIT, MIN_WAIT, retry_delay
 from tui.core.errors import RateLimited, ServerError
 from tui.sim import RunSpec, Scenario, Simulator
@@ -145,7 +146,11 @@ def test_retry_delay_is_always_between_the_floor_and_the_ceiling(hint):
         ["--give-up", "nan"],
     ],
 )
-def test_watch_numbers_refused_before_any_request(sim, args):
-    out = run_zwr("watch", "19063", *args, env=cli_env(sim))
-    assert out.returncode == 2 and f"argument {args[0]}:" in out.stderr
-    assert "Traceback" not in out.stderr and sim.requests == []
+def test_watch_numbers_refused_before_any_request(sim, args, monkeypatch, capsys):
+    monkeypatch.setenv("ZUORA_BASE_URL", sim.base_url)
+    monkeypatch.setenv("ZUORA_BEARER_TOKEN", sim.demo_token)
+    with pytest.raises(SystemExit) as done:
+        main(["watch", "19063", *args])
+    err = capsys.readouterr().err
+    assert done.value.code == 2 and f"argument {args[0]}:" in err
+    assert "Traceback" not in err and sim.requests == []
