@@ -5,7 +5,6 @@ import json
 import pytest
 
 from tests.conftest import cli_env, run_zwr
-from tui.sim import RunSpec, Scenario, Simulator
 
 
 def test_get_summary(sim):
@@ -82,48 +81,6 @@ def test_oauth_from_environment(sim):
     assert out.returncode == 0 and len(sim.requests_to("/oauth/token")) == 1
 
 
-def test_watch_until_finished_exit_status_ok():
-    scenario = Scenario([RunSpec(500, "WF-1-1", 10, created_ago=0, queued_for=1.5, duration=1.5)])
-    with Simulator(scenario) as sim:
-        out = run_zwr("watch", "500", "--interval", "0.2", "--exit-status", env=cli_env(sim))
-    assert out.returncode == 0, out.stderr
-    lines = out.stdout.splitlines()
-    assert any("Queued" in line for line in lines) and any("Processing" in line for line in lines)
-    assert "✔ Finished" in out.stdout
-
-
-def test_watch_exit_status_failed_run(sim):
-    out = run_zwr("watch", "19066", "--exit-status", env=cli_env(sim))
-    assert out.returncode == 1 and "3 task errors" in out.stdout
-
-
-def test_watch_fail_fast_on_first_error():
-    with Simulator(speed=20) as sim:
-        out = run_zwr("watch", "19071", "--interval", "0.2", "--fail-fast", env=cli_env(sim))
-    assert out.returncode == 1 and "Processing" in out.stdout
-
-
-def test_watch_stopped_run_exit_status():
-    with Simulator(speed=20) as sim:
-        out = run_zwr("watch", "19067", "--interval", "0.2", "--exit-status", env=cli_env(sim))
-    assert out.returncode == 1 and "Stopped" in out.stdout
-
-
-def test_watch_max_wait(sim):
-    out = run_zwr("watch", "19064", "--interval", "0.2", "--max-wait", "1", env=cli_env(sim))
-    assert out.returncode == 12 and "still Queued" in out.stderr
-
-
-def test_watch_survives_transient_errors(sim):
-    sim.add_fault("status", status=500, times=2, path="workflow_runs")
-    out = run_zwr("watch", "19063", "--interval", "0.1", env=cli_env(sim))
-    assert out.returncode == 0 and out.stderr.count("warning:") == 2
-
-
-def test_watch_not_found_exits_6(sim):
-    assert run_zwr("watch", "999", env=cli_env(sim)).returncode == 6
-
-
 def test_tasks_errors(sim):
     out = run_zwr("tasks", "19073", "--errors", env=cli_env(sim))
     assert out.returncode == 0 and "250 tasks in 3 pages, 3 in Error" in out.stdout
@@ -131,11 +88,19 @@ def test_tasks_errors(sim):
 
 
 def test_no_secret_on_argv():
-    from tui.cli.main import build_command_parser
+    """No option of any command or action takes a secret: they come from the environment, keyring or stdin."""
+    from tui.cli.parser import build_parser
 
-    for command in ("get", "watch", "tasks", "ui"):
-        options = {a for action in build_command_parser(command)._actions for a in action.option_strings}
-        assert not any("secret" in o or o in ("--token", "--bearer-token", "--password") for o in options)
+    def parsers(parser):
+        yield parser
+        for action in parser._actions:
+            for child in (getattr(action, "choices", None) or {}).values():
+                if hasattr(child, "_actions"):
+                    yield from parsers(child)
+
+    options = {o for p in parsers(build_parser()) for a in p._actions for o in a.option_strings}
+    assert "--client-secret-stdin" in options and "--ask-token" in options  # the tree was walked
+    assert not any(o in ("--token", "--bearer-token", "--password", "--client-secret", "--secret") for o in options)
 
 
 def test_python_m_tui_and_version():

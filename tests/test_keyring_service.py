@@ -40,6 +40,22 @@ def files_containing(root, needle: str) -> list[str]:
 def test_login_status_use_logout_with_a_real_secret_service(service, sim, tmp_path):
     env = zwr_env(service, sim)
     env.pop("ZUORA_BASE_URL")
+    insecure = run_zwr(
+        "auth",
+        "login",
+        "--profile",
+        "sim",
+        "--base-url",
+        sim.base_url,
+        "--client-id",
+        sim.client_id,
+        "--client-secret-stdin",
+        "--insecure-storage",
+        env=env,
+        input=sim.client_secret + "\n",
+    )
+    assert insecure.returncode == 2 and "A secure keyring is available" in insecure.stderr
+    assert sim.requests == [] and files_containing(tmp_path, sim.client_secret) == []
     login = run_zwr(
         "auth",
         "login",
@@ -106,6 +122,7 @@ def test_locked_collection_clear_message_no_hang_nothing_written(tmp_path, sim):
     assert "keyring" in out.stderr.lower() and "Alternatives" in out.stderr
     assert elapsed < 30
     assert files_containing(tmp_path, sim.client_secret) == []
+    assert sim.requests == []  # the locked keyring was found before the secret was read or verified
 
 
 def test_no_backend_at_all_clear_message_nothing_written(tmp_path, sim):

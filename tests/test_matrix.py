@@ -243,9 +243,7 @@ def test_get(row, msim):
 @pytest.mark.parametrize("row", ROWS, ids=IDS)
 def test_watch(row, msim):
     row.apply(msim)
-    args = ["watch", str(row.run_id), "--interval", "0.2", "--max-wait", "4"] + [
-        x for kv in row.env.items() for x in kv
-    ]
+    args = ["watch", str(row.run_id), "--interval", "1", "--max-wait", "4"] + [x for kv in row.env.items() for x in kv]
     out = run_zwr(*args, env=env_for(msim), timeout=60)
     text = out.stdout + out.stderr
     assert_clean(text)
@@ -366,7 +364,7 @@ def closed_port() -> int:
 @pytest.mark.parametrize("command", ["get", "watch"])
 def test_connection_refused(command):
     env = cli_env(ZUORA_BASE_URL=f"http://127.0.0.1:{closed_port()}", ZUORA_BEARER_TOKEN=TOKEN)
-    extra = ["--interval", "0.2", "--max-wait", "3"] if command == "watch" else []
+    extra = ["--interval", "1", "--max-wait", "3"] if command == "watch" else []
     out = run_zwr(command, "19063", *extra, env=env, timeout=60)
     assert out.returncode == (10 if command == "get" else 12) and "refused" in out.stderr
     assert_clean(out.stdout + out.stderr)
@@ -375,7 +373,7 @@ def test_connection_refused(command):
 @pytest.mark.parametrize("command", ["get", "watch"])
 def test_dns_failure(command):
     env = cli_env(ZUORA_BASE_URL="https://zwr-matrix.invalid", ZUORA_BEARER_TOKEN=TOKEN)
-    extra = ["--interval", "0.2", "--max-wait", "3"] if command == "watch" else []
+    extra = ["--interval", "1", "--max-wait", "3"] if command == "watch" else []
     out = run_zwr(command, "19063", *extra, env=env, timeout=60)
     assert out.returncode == (10 if command == "get" else 12) and "resolve" in out.stderr
     assert_clean(out.stdout + out.stderr)
@@ -389,7 +387,7 @@ def tls_sim():
 
 @pytest.mark.parametrize("command", ["get", "watch"])
 def test_tls_self_signed_refused(command, tls_sim):
-    extra = ["--interval", "0.2", "--max-wait", "3"] if command == "watch" else []
+    extra = ["--interval", "1", "--max-wait", "3"] if command == "watch" else []
     out = run_zwr(command, "19063", *extra, env=env_for(tls_sim), timeout=60)
     assert out.returncode == (10 if command == "get" else 12) and "TLS" in out.stderr
     assert tls_sim.requests == []  # the handshake failed: no request (and no token) was ever sent

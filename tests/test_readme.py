@@ -28,7 +28,7 @@ def test_ci_runs_exactly_the_readme_test_command():
 
 
 def test_every_exit_code_documented():
-    for code, _ in exitcodes.TABLE:
+    for code, _ in exitcodes.table():
         assert re.search(rf"^\| {code} \|", README, re.M), code
 
 

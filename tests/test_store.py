@@ -286,7 +286,7 @@ def test_bookmarks_cli_round_trip(tmp_path):
     dump = tmp_path / "export.json"
     dump.write_text(exported)
     out = run_zwr("bookmarks", "import", str(dump), env=env)
-    assert out.returncode == 0 and "Imported 2" in out.stdout
+    assert out.returncode == 0 and "Imported 1 bookmark(s) into profile default (1 already there" in out.stdout
     listed = json.loads(run_zwr("bookmarks", "list", "--json", env=env).stdout)
     assert {b["run_id"] for b in listed} == {19063, 19064}
     assert next(b for b in listed if b["run_id"] == 19063)["label"] == "sample"

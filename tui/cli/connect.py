@@ -7,8 +7,10 @@ import getpass
 import os
 import sys
 
+from tui.core.errors import ConfigError
 from tui.core.secret import Secret
-from tui.store.connection import Connection, Options, resolve
+from tui.store.connection import Connection, Options, credentials_from_environment, resolve
+from tui.store.secretinput import require_secret
 
 
 def options_from(ns: argparse.Namespace) -> Options:
@@ -19,16 +21,21 @@ def options_from(ns: argparse.Namespace) -> Options:
         org_ids=ns.org_ids,
         track_id=ns.track_id,
         timeout=ns.timeout,
-        profile=ns.profile or os.environ.get("ZWR_PROFILE"),
+        profile=ns.profile or os.environ.get("ZWR_PROFILE", "").strip() or None,
     )
 
 
 def _prompt_token() -> Secret:
-    if not sys.stdin.isatty():
-        line = sys.stdin.readline().strip()
-    else:
-        line = getpass.getpass("Zuora bearer token (input hidden): ").strip()
-    return Secret(line)
+    """``--ask-token``: a masked prompt on a terminal, else one line of stdin (``... | zwr get --ask-token``)."""
+    if sys.stdin.isatty():
+        return require_secret(getpass.getpass("Zuora bearer token (input hidden): "), "The token typed", header=True)
+    try:
+        line = sys.stdin.readline()
+    except (OSError, ValueError):
+        line = ""
+    if not line.strip():
+        raise ConfigError("--ask-token: no terminal to prompt on and no token on stdin.")
+    return require_secret(line, "The token read from stdin (--ask-token)", header=True)
 
 
 def connection_from(ns: argparse.Namespace) -> Connection:
@@ -38,19 +45,17 @@ def connection_from(ns: argparse.Namespace) -> Connection:
     secret_lookup = None
     needs_profile = (
         options.profile
-        or not (os.environ.get("ZUORA_BASE_URL") or options.base_url or options.env)
-        or not (os.environ.get("ZUORA_BEARER_TOKEN") or os.environ.get("ZUORA_CLIENT_SECRET"))
+        or not (os.environ.get("ZUORA_BASE_URL", "").strip() or options.base_url or options.env)
+        or not credentials_from_environment(os.environ)
     )
-    if needs_profile and not ns.ask_token:
-        from tui.store import config as config_mod
-        from tui.store.credentials import lookup_secret
-
-        profile = config_mod.load_config().profile(options.profile)
-        secret_lookup = lookup_secret
-    elif options.profile:
+    if needs_profile:
         from tui.store import config as config_mod
 
         profile = config_mod.load_config().profile(options.profile)
+        if not ns.ask_token:
+            from tui.store.credentials import lookup_secret
+
+            secret_lookup = lookup_secret
     return resolve(
         options, profile=profile, secret_lookup=secret_lookup, prompt_token=_prompt_token if ns.ask_token else None
     )

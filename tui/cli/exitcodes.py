@@ -1,16 +1,27 @@
-"""Exit codes, documented in README. Fetch failures reuse ``ZwrError.exit_code``."""
+"""Exit codes, documented in README. Fetch failures reuse ``ZwrError.exit_code``.
 
-from tui.core import errors as E
+Constants only at import (``zwr --help`` must not pay for the error classes); ``table()``
+builds the documented list, which tests/test_readme.py checks against README.
+"""
 
 OK = 0
 RUN_FAILED = 1  # --exit-status / --fail-fast: the run has task errors or was stopped
+BAD_USAGE = 2  # same as BadInput: an unknown command, a bad option, the TUI without a terminal
+STORE_FAILED = 3  # same as ConfigError: bookmarks could not be saved (what was saved is intact)
+NOT_BOOKMARKED = 6  # same as NotFound: `bookmarks remove/rename` of a run with no bookmark
 GAVE_UP = 12  # zwr watch --max-wait elapsed before the run ended
+INTERNAL = 70  # an unexpected exception (a bug): one line, the traceback with --debug
 INTERRUPTED = 130
 
-TABLE = [
-    (OK, "success (for `watch --exit-status`: the run finished with no task errors)"),
-    (RUN_FAILED, "`watch --exit-status`: finished with task errors or stopped; `--fail-fast`: first task error"),
-    *((cls.exit_code, f"{cls.kind}: {cls.__doc__ or cls.__name__}") for cls in E.ALL_ERRORS),
-    (GAVE_UP, "`watch --max-wait` elapsed before the run ended"),
-    (INTERRUPTED, "interrupted (Ctrl-C)"),
-]
+
+def table() -> list[tuple[int, str]]:
+    from tui.core import errors as E
+
+    return [
+        (OK, "success (for `watch --exit-status`: the run finished with no task errors)"),
+        (RUN_FAILED, "`watch --exit-status`: finished with task errors or stopped; `--fail-fast`: first task error"),
+        *((cls.exit_code, f"{cls.kind}: {cls.__doc__ or cls.__name__}") for cls in E.ALL_ERRORS),
+        (GAVE_UP, "`watch --max-wait` elapsed before the run ended"),
+        (INTERNAL, "an unexpected error inside zwr (a bug): one line; `--debug` shows the traceback"),
+        (INTERRUPTED, "interrupted (Ctrl-C)"),
+    ]

@@ -1,4 +1,4 @@
-"""``zwr get``, ``zwr watch`` and ``zwr tasks``: headless fetches for scripts and plain terminals."""
+"""``zwr get`` and ``zwr tasks``: headless fetches for scripts and plain terminals (``zwr watch``: watch.py)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,13 @@ import argparse
 import asyncio
 import json
 import sys
-import time
-from datetime import UTC, datetime
 
 from tui.cli import exitcodes
 from tui.cli.connect import connection_from
-from tui.cli.output import Painter, callout_lines, error_line, progress_line, summary, task_line, write
+from tui.cli.output import Painter, callout_lines, error_line, summary, task_line, write
 from tui.core.client import ZuoraClient
 from tui.core.errors import BadResponse, ZwrError
-from tui.core.model import Phase, TaskStatus
+from tui.core.model import TaskStatus
 from tui.core.present import plural, tasks_listed
 from tui.core.runid import parse_run_id, parse_run_ids
 from tui.core.text import printable
@@ -60,79 +58,6 @@ async def _get(connection, run_ids: list[int], as_json: bool) -> int:
         if len(run_ids) > 1 or "error" not in documents[0]:
             write(sys.stdout, json.dumps(payload, indent=2, ensure_ascii=False))
     return code
-
-
-def watch(ns: argparse.Namespace) -> int:
-    try:
-        run_id = parse_run_id(ns.run_id)
-        connection = connection_from(ns)
-    except ZwrError as exc:
-        return _fail(exc)
-    if ns.interval <= 0:
-        write(sys.stderr, "error: --interval must be positive")
-        return 2
-    return asyncio.run(_watch(connection, run_id, ns))
-
-
-async def _watch(connection, run_id: int, ns: argparse.Namespace) -> int:
-    tty = sys.stdout.isatty()
-    paint = Painter(sys.stdout)
-    started = time.monotonic()
-    last_key = None
-    failures = 0
-    async with ZuoraClient(connection.settings(), connection.auth) as client:
-        while True:
-            try:
-                result = await client.get_run(run_id)
-            except ZwrError as exc:
-                if not exc.retryable:
-                    if tty:
-                        sys.stdout.write("\n")
-                    return _fail(exc, f"run {run_id}: ")
-                failures += 1
-                delay = exc.retry_after if exc.retry_after is not None else min(60.0, ns.interval * 2**failures)
-                write(sys.stderr, f"warning: run {run_id}: {exc.describe()} Retrying in {delay:.0f}s.")
-                await _sleep_bounded(delay, started, ns.max_wait)
-                if ns.max_wait and time.monotonic() - started >= ns.max_wait:
-                    write(sys.stderr, f"error: gave up after --max-wait {ns.max_wait:g}s")
-                    return exitcodes.GAVE_UP
-                continue
-            failures = 0
-            run = result.run
-            now = datetime.now(UTC)
-            line = progress_line(run, now)
-            key = (run.status, run.tasks)
-            if tty:
-                sys.stdout.write("\r\x1b[K" + time.strftime("%H:%M:%S ") + line)
-                sys.stdout.flush()
-            elif key != last_key:
-                write(sys.stdout, time.strftime("%H:%M:%S ") + line)
-            last_key = key
-            if ns.fail_fast and run.tasks.error > 0:
-                if tty:
-                    sys.stdout.write("\n")
-                write(sys.stdout, summary(run, paint, request_id=result.meta.request_id))
-                return exitcodes.RUN_FAILED
-            if run.phase is Phase.DONE:
-                if tty:
-                    sys.stdout.write("\n")
-                write(sys.stdout, summary(run, paint, request_id=result.meta.request_id))
-                if ns.exit_status and (run.tasks.error > 0 or run.status.value == "Stopped"):
-                    return exitcodes.RUN_FAILED
-                return exitcodes.OK
-            if ns.max_wait and time.monotonic() - started + ns.interval > ns.max_wait:
-                await _sleep_bounded(ns.interval, started, ns.max_wait)
-                if tty:
-                    sys.stdout.write("\n")
-                write(sys.stderr, f"error: run {run_id} still {run.status_label} after --max-wait {ns.max_wait:g}s")
-                return exitcodes.GAVE_UP
-            await asyncio.sleep(ns.interval)
-
-
-async def _sleep_bounded(delay: float, started: float, max_wait: float | None) -> None:
-    if max_wait:
-        delay = max(0.0, min(delay, max_wait - (time.monotonic() - started)))
-    await asyncio.sleep(delay)
 
 
 def tasks(ns: argparse.Namespace) -> int:

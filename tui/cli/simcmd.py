@@ -17,8 +17,10 @@ def _start(ns: argparse.Namespace):
         try:
             count, seconds = ns.rate_limit.split("/")
             rate = (int(count), float(seconds))
+            if rate[0] < 1 or not 0 < rate[1] <= 86400:
+                raise ValueError
         except ValueError:
-            write(sys.stderr, "error: --rate-limit takes N/S, e.g. 2500/60")
+            write(sys.stderr, "error: --rate-limit takes N/S with N >= 1 and 0 < S <= 86400, e.g. 2500/60")
             return None
     try:
         simulator = Simulator(
@@ -69,6 +71,12 @@ def sim(ns: argparse.Namespace) -> int:
 
 
 def demo(ns: argparse.Namespace) -> int:
+    if not ns.headless:
+        from tui.cli.launch import refuse_without_terminal
+
+        refused = refuse_without_terminal(also="; `zwr demo --headless` prints the demo runs")
+        if refused is not None:
+            return refused
     simulator = _start(ns)
     if simulator is None:
         return 2

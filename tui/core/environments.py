@@ -7,6 +7,7 @@ token must never cross a network unencrypted.
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -71,6 +72,37 @@ def resolve_base_url(env: str | None = None, base_url: str | None = None) -> str
     )
 
 
+_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
+
+
+def _valid_host(host: str) -> str:
+    """The host in the form httpx will send (IDNA A-labels), or ``ConfigError`` saying what is wrong.
+
+    Checked here, at the edge, because httpx only finds a malformed name (``xn--.com``, ``a..b``)
+    when the first request is built, deep inside the client, where it would be a traceback.
+    """
+    try:
+        ipaddress.ip_address(host)
+        return host
+    except ValueError:
+        pass
+    name = host.lower()
+    if not name.isascii() or any(label.startswith("xn--") for label in name.split(".")):
+        import idna  # httpx's own IDNA library: what it accepts, we accept
+
+        try:
+            name = idna.encode(idna.decode(name)).decode("ascii")
+        except (idna.IDNAError, UnicodeError, ValueError) as exc:
+            raise ConfigError(f"Base URL host {host!r} is not a valid internationalised domain name ({exc}).") from None
+    labels = name[:-1].split(".") if name.endswith(".") else name.split(".")
+    if len(name) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
+        raise ConfigError(
+            f"Base URL host {host!r} is not a valid host name: each dot-separated part must be 1-63 letters, "
+            "digits or hyphens, not starting or ending with a hyphen."
+        )
+    return name
+
+
 def validate_base_url(url: str) -> str:
     url = url.strip()
     try:
@@ -89,7 +121,7 @@ def validate_base_url(url: str) -> str:
             f"Refusing plain http:// for {parts.hostname}: credentials would travel unencrypted. "
             "Use https:// (plain http is allowed only for 127.0.0.1/localhost, i.e. the simulator)."
         )
-    host = parts.hostname
+    host = _valid_host(parts.hostname)
     if ":" in host:
         host = f"[{host}]"
     netloc = host + (f":{port}" if port else "")

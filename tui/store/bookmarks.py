@@ -21,12 +21,30 @@ from tui.store import paths
 from tui.store.atomic import atomic_write, backup_corrupt, file_lock
 
 FORMAT_VERSION = 1
+MAX_RUN_ID = 2**63 - 1
 HISTORY_LIMIT = 200
 _SALVAGE = re.compile(r'"run_id"\s*:\s*"?(\d{1,19})')
 
 
 class StoreError(Exception):
     """Saving failed (disk full, read-only directory...); what was already saved is intact."""
+
+
+class NotBookmarked(LookupError):
+    """``remove``/``rename`` with ``missing_ok=False`` of a run that has no bookmark; nothing was written."""
+
+    def __init__(self, run_id: int) -> None:
+        super().__init__(f"run {run_id} is not bookmarked")
+        self.run_id = run_id
+
+
+def _run_id(value: Any) -> int | None:
+    """A run ID from a file: ASCII digits only (``"١٢"`` and ``"²"`` pass ``isdigit``), within range."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= MAX_RUN_ID:
+        return None
+    return value
 
 
 @dataclass(frozen=True)
@@ -42,10 +60,8 @@ class Bookmark:
     def from_json(cls, item: Any) -> Bookmark | None:
         if not isinstance(item, dict):
             return None
-        run_id = item.get("run_id")
-        if isinstance(run_id, str) and run_id.isdigit():
-            run_id = int(run_id)
-        if not isinstance(run_id, int) or isinstance(run_id, bool) or run_id <= 0:
+        run_id = _run_id(item.get("run_id"))
+        if run_id is None:
             return None
 
         def text(key: str) -> str:
@@ -114,10 +130,13 @@ class ListStore:
                 data = {self.key: data}
             if not isinstance(data, dict) or not isinstance(data.get(self.key, []), list):
                 raise ValueError(f"expected an object with a {self.key!r} list")
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            if isinstance(exc, RecursionError):
+                exc = ValueError("nested too deeply")
             salvaged = [
-                Bookmark(int(m), label="(recovered)", profile=self.profile, added=now_iso())
-                for m in dict.fromkeys(_SALVAGE.findall(raw.decode("utf-8", "replace")))
+                Bookmark(run_id, label="(recovered)", profile=self.profile, added=now_iso())
+                for run_id in dict.fromkeys(_run_id(m) for m in _SALVAGE.findall(raw.decode("utf-8", "replace")))
+                if run_id is not None
             ]
             backup = backup_corrupt(self.path)
             self.warnings.append(
@@ -151,7 +170,11 @@ class ListStore:
         payload["version"] = FORMAT_VERSION
         payload[self.key] = [b.to_json() for b in doc.items] + doc.unreadable
         try:
-            atomic_write(self.path, json.dumps(payload, indent=1, ensure_ascii=False).encode("utf-8"))
+            data = json.dumps(payload, indent=1, ensure_ascii=False).encode("utf-8")
+        except (RecursionError, ValueError) as exc:
+            raise StoreError(f"Could not save {self.path}: {exc}. Nothing already saved was lost.") from None
+        try:
+            atomic_write(self.path, data)
         except OSError as exc:
             raise StoreError(
                 f"Could not save {self.path}: {exc.strerror or exc}. Nothing already saved was lost."
@@ -190,11 +213,21 @@ class BookmarkStore(ListStore):
 
         return self.update(change)
 
-    def remove(self, run_id: int) -> list[Bookmark]:
-        return self.update(lambda items: [b for b in items if b.run_id != run_id])
+    def remove(self, run_id: int, *, missing_ok: bool = True) -> list[Bookmark]:
+        def change(items: list[Bookmark]) -> list[Bookmark]:
+            if not missing_ok and all(b.run_id != run_id for b in items):
+                raise NotBookmarked(run_id)
+            return [b for b in items if b.run_id != run_id]
 
-    def rename(self, run_id: int, label: str) -> list[Bookmark]:
-        return self.update(lambda items: [replace(b, label=label) if b.run_id == run_id else b for b in items])
+        return self.update(change)
+
+    def rename(self, run_id: int, label: str, *, missing_ok: bool = True) -> list[Bookmark]:
+        def change(items: list[Bookmark]) -> list[Bookmark]:
+            if not missing_ok and all(b.run_id != run_id for b in items):
+                raise NotBookmarked(run_id)
+            return [replace(b, label=label) if b.run_id == run_id else b for b in items]
+
+        return self.update(change)
 
     def import_entries(self, entries: list[Bookmark]) -> list[Bookmark]:
         def change(items: list[Bookmark]) -> list[Bookmark]:

@@ -6,6 +6,7 @@ A config that does not parse is backed up and reported; zwr then starts with def
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -16,6 +17,8 @@ from tui.core.errors import ConfigError
 from tui.store import paths
 from tui.store.atomic import atomic_write, backup_corrupt, file_lock
 
+IMPLICIT_PROFILE = "default"  # names "no profile": environment only, bookmarks-default.json
+UI_RANGES = {"interval": (1.0, 3600.0)}  # [ui] numbers outside these are ignored (with a warning)
 PROFILE_KEYS = ("env", "base_url", "client_id", "entity_ids", "org_ids", "label", "color", "production")
 
 
@@ -69,18 +72,29 @@ class Config:
     warning: str | None = None  # set when the file was unreadable and defaults are in use
 
     def profile(self, name: str | None) -> Profile | None:
-        """The named profile, else the default one; ``ConfigError`` if a named one is missing."""
+        """The named profile, else the default one; ``ConfigError`` if a named one is missing.
+
+        ``IMPLICIT_PROFILE`` ("default") names the profile used when none is configured, so
+        ``--profile default`` works (and returns ``None``) unless a real profile has that name.
+        """
         if name:
-            if name not in self.profiles:
-                known = ", ".join(self.profiles) or "none yet"
-                raise ConfigError(
-                    f"No profile named {name!r} in {self.path} (profiles: {known}). "
-                    f"Create it with `zwr auth login --profile {name} --env ...`."
-                )
-            return self.profiles[name]
+            if name in self.profiles:
+                return self.profiles[name]
+            if name == IMPLICIT_PROFILE:
+                return None
+            known = ", ".join(self.profiles) or "none yet"
+            raise ConfigError(
+                f"No profile named {name!r} in {self.path} (profiles: {known}; {IMPLICIT_PROFILE!r} means "
+                f"no profile). Create it with `zwr auth login --profile {name} --env ...`."
+            )
         if self.default_profile and self.default_profile in self.profiles:
             return self.profiles[self.default_profile]
         return None
+
+    def profile_name(self, name: str | None) -> str:
+        """The name bookmarks and history are filed under: the profile ``profile(name)`` picks."""
+        chosen = self.profile(name)
+        return chosen.name if chosen is not None else IMPLICIT_PROFILE
 
     def with_profile(self, profile: Profile, *, make_default: bool = False) -> Config:
         profiles = dict(self.profiles)
@@ -89,12 +103,23 @@ class Config:
         return replace(self, profiles=profiles, default_profile=default)
 
     def ui_setting(self, key: str, default: Any) -> Any:
+        """``[ui] key`` if it has the default's type (and, for numbers, a sane range), else ``default``."""
         value = self.ui.get(key, default)
-        return (
-            value
-            if isinstance(value, type(default)) or (isinstance(default, float) and isinstance(value, int))
-            else default
-        )
+        if isinstance(default, float) and isinstance(value, (int, float)) and not isinstance(value, bool):
+            low, high = UI_RANGES.get(key, (-math.inf, math.inf))
+            return float(value) if math.isfinite(value) and low <= value <= high else default
+        return value if isinstance(value, type(default)) else default
+
+    def ui_warnings(self) -> list[str]:
+        """A line per ``[ui]`` number that ``ui_setting`` will ignore, so nobody wonders why."""
+        lines = []
+        for key, (low, high) in UI_RANGES.items():
+            value = self.ui.get(key)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (low <= value <= high):
+                lines.append(f"[ui] {key} = {value!r} in {self.path} is ignored: it must be {low:g} to {high:g}.")
+        return lines
 
 
 def load_config(path: Path | None = None) -> Config:
@@ -115,13 +140,19 @@ def load_config(path: Path | None = None) -> Config:
         }
         default = data.pop("default_profile", None)
         ui = data.pop("ui", {}) or {}
-        return Config(
+        config = Config(
             default_profile=default if isinstance(default, str) else None,
             profiles=profiles,
             ui=ui if isinstance(ui, dict) else {},
             extra=data,
             path=path,
         )
+        warnings = config.ui_warnings()
+        return replace(config, warning=" ".join(warnings)) if warnings else config
+    except RecursionError:
+        backup = backup_corrupt(path)
+        where = f" It was moved to {backup}." if backup else ""
+        return Config(path=path, warning=f"Config file {path} is nested too deeply to read.{where} Using defaults.")
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, ConfigError) as exc:
         backup = backup_corrupt(path)
         where = f" It was moved to {backup}." if backup else ""

@@ -14,7 +14,7 @@ from tui.core.auth import AuthProvider, OAuthClientCredentials, StaticToken
 from tui.core.client import ClientSettings
 from tui.core.environments import environment_for, resolve_base_url
 from tui.core.errors import ConfigError
-from tui.core.secret import Secret
+from tui.store.secretinput import clean_secret
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,33 @@ def _pick(
     return None
 
 
+def base_url_from(options: Options, env: Mapping[str, str], profile: object | None = None) -> tuple[str | None, str]:
+    """The base URL in effect and where it came from (options > environment > profile).
+
+    ``(None, "not configured")`` when nothing names one; a malformed URL raises ``ConfigError``.
+    """
+    p_env = getattr(profile, "env", None)
+    p_url = getattr(profile, "base_url", None)
+    if options.base_url or options.env:
+        flag = "--base-url" if options.base_url else f"--env {options.env}"
+        return resolve_base_url(options.env, options.base_url), f"command line ({flag})"
+    if env.get("ZUORA_BASE_URL", "").strip():
+        return resolve_base_url(None, env["ZUORA_BASE_URL"]), "environment (ZUORA_BASE_URL)"
+    if p_url or p_env:
+        name = getattr(profile, "name", "?")
+        detail = f"env {p_env}" if p_env and not p_url else "base_url"
+        return resolve_base_url(p_env, p_url), f"profile {name!r} ({detail})"
+    return None, "not configured"
+
+
+def credentials_from_environment(env: Mapping[str, str]) -> str | None:
+    """The environment variable that supplies credentials, if any (so the keyring is not needed)."""
+    for name in ("ZUORA_BEARER_TOKEN", "ZUORA_CLIENT_SECRET"):
+        if env.get(name, "").strip():
+            return name
+    return None
+
+
 def resolve(
     options: Options,
     environ: Mapping[str, str] | None = None,
@@ -83,22 +110,13 @@ def resolve(
 
     ``profile`` is a ``tui.store.config.Profile`` (or None). ``secret_lookup(base_url, client_id)``
     returns a ``Secret`` from the keyring or ``None``; it is only called when no secret is in the
-    environment, so scripts with ``ZUORA_BEARER_TOKEN`` never touch the keyring.
+    environment, so scripts with ``ZUORA_BEARER_TOKEN`` never touch the keyring. Secrets from the
+    environment are trimmed and refused if they hold control characters (``secretinput``).
     """
     env = os.environ if environ is None else environ
     sources: dict[str, str] = {}
-    p_env = getattr(profile, "env", None)
-    p_url = getattr(profile, "base_url", None)
-    if options.base_url or options.env:
-        sources["base_url"] = "command line"
-        base_url = resolve_base_url(options.env, options.base_url)
-    elif env.get("ZUORA_BASE_URL"):
-        sources["base_url"] = "environment (ZUORA_BASE_URL)"
-        base_url = resolve_base_url(None, env["ZUORA_BASE_URL"])
-    elif p_url or p_env:
-        sources["base_url"] = "profile"
-        base_url = resolve_base_url(p_env, p_url)
-    else:
+    base_url, sources["base_url"] = base_url_from(options, env, profile)
+    if base_url is None:
         base_url = resolve_base_url(None, None)  # raises a ConfigError with guidance
     entity_ids = _pick(
         "entity_ids",
@@ -117,22 +135,31 @@ def resolve(
         "ZUORA_ORG_IDS",
     )
     client_id = _pick(
-        "client_id", None, env.get("ZUORA_CLIENT_ID"), getattr(profile, "client_id", None), sources, "ZUORA_CLIENT_ID"
+        "client_id",
+        None,
+        env.get("ZUORA_CLIENT_ID", "").strip(),
+        getattr(profile, "client_id", None),
+        sources,
+        "ZUORA_CLIENT_ID",
     )
     auth: AuthProvider
-    if env.get("ZUORA_BEARER_TOKEN"):
-        auth, auth_source = StaticToken(Secret(env["ZUORA_BEARER_TOKEN"])), "environment (ZUORA_BEARER_TOKEN)"
-    elif env.get("ZUORA_CLIENT_SECRET"):
+    token = None if prompt_token else clean_secret(env.get("ZUORA_BEARER_TOKEN", ""), "ZUORA_BEARER_TOKEN", header=True)
+    client_secret = (
+        None if (token or prompt_token) else clean_secret(env.get("ZUORA_CLIENT_SECRET", ""), "ZUORA_CLIENT_SECRET")
+    )
+    if prompt_token is not None:  # --ask-token: the command line wins over the environment
+        auth, auth_source = StaticToken(prompt_token()), "prompt"
+    elif token is not None:
+        auth, auth_source = StaticToken(token), "environment (ZUORA_BEARER_TOKEN)"
+    elif client_secret is not None:
         if not client_id:
             raise ConfigError("ZUORA_CLIENT_SECRET is set but no client ID: set ZUORA_CLIENT_ID too.")
-        auth = OAuthClientCredentials(str(client_id), Secret(env["ZUORA_CLIENT_SECRET"]))
+        auth = OAuthClientCredentials(str(client_id), client_secret)
         auth_source = "environment (ZUORA_CLIENT_SECRET)"
     else:
         secret = secret_lookup(base_url, str(client_id)) if (client_id and secret_lookup) else None
         if secret is not None:
             auth, auth_source = OAuthClientCredentials(str(client_id), secret), "keyring"
-        elif prompt_token is not None:
-            auth, auth_source = StaticToken(prompt_token()), "prompt"
         else:
             hint = (
                 f" No secret for client ID {client_id} was found in the keyring: run `zwr auth login`."

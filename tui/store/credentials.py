@@ -13,9 +13,10 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -24,9 +25,32 @@ from tui.core.errors import ConfigError
 from tui.core.secret import Secret
 from tui.store import paths
 from tui.store.atomic import atomic_write, file_lock
+from tui.store.secretinput import clean_secret
 
 T = TypeVar("T")
-DEFAULT_TIMEOUT = float(os.environ.get("ZWR_KEYRING_TIMEOUT", "5"))
+DEFAULT_TIMEOUT = 5.0
+MAX_TIMEOUT = 300.0
+
+
+def keyring_timeout(environ: Mapping[str, str] | None = None) -> float:
+    """``ZWR_KEYRING_TIMEOUT`` in seconds (default 5), or ``ConfigError`` saying what is wrong with it.
+
+    Read when the keyring is first needed, not at import, so a bad value is a clear message
+    for the commands that use the keyring and no concern for those that do not.
+    """
+    text = (os.environ if environ is None else environ).get("ZWR_KEYRING_TIMEOUT", "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (0 < value <= MAX_TIMEOUT):
+        raise ConfigError(
+            f"ZWR_KEYRING_TIMEOUT must be a number of seconds above 0 and at most {MAX_TIMEOUT:.0f}, not {text[:40]!r}."
+        )
+    return value
+
 
 SECURE_MODULES = (
     "keyring.backends.macOS",
@@ -80,9 +104,9 @@ def _classify(backend: Any) -> str:
 class KeyringStore:
     """Timeout-guarded access to one keyring backend (the active one unless given)."""
 
-    def __init__(self, backend: Any = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, backend: Any = None, timeout: float | None = None) -> None:
         self._backend = backend
-        self.timeout = timeout
+        self.timeout = keyring_timeout() if timeout is None else timeout
         self.unusable: str | None = None
 
     def backend(self) -> Any:
@@ -154,10 +178,18 @@ class KeyringStore:
             )
         return backend
 
+    def check(self) -> None:
+        """Fail now, saying why, if the keyring cannot be used (insecure, locked, unreachable):
+        before a person types a secret that could not be stored."""
+        backend = self._require_secure()
+        self._call(backend.get_password, "read the keyring", "zwr:check", "zwr")
+
     def get(self, base_url: str, client_id: str) -> Secret | None:
         backend = self._require_secure()
         value = self._call(backend.get_password, "read the keyring", service_name(base_url), client_id)
-        return Secret(value) if value else None
+        if not isinstance(value, str):
+            return None
+        return clean_secret(value, f"The keyring entry {service_name(base_url)} / {client_id}")
 
     def set(self, base_url: str, client_id: str, secret: Secret) -> None:
         backend = self._require_secure()
@@ -200,7 +232,9 @@ class InsecureFileStore:
 
     def get(self, base_url: str, client_id: str) -> Secret | None:
         value = self._read().get(f"{service_name(base_url)}|{client_id}")
-        return Secret(value) if isinstance(value, str) and value else None
+        if not isinstance(value, str):
+            return None
+        return clean_secret(value, f"The secret for client {client_id} in {self.path}")
 
     def set(self, base_url: str, client_id: str, secret: Secret) -> None:
         with file_lock(self.path):
