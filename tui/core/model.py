@@ -415,6 +415,7 @@ class Callout:
     url: str | None = None
     response_code: int | None = None
     response_body: str | None = None  # text, or compact JSON of an object body
+    response_body_length: int | None = None  # characters before ``response_body`` was cut to 2,000
 
     @classmethod
     def parse(cls, data: object) -> Callout | None:
@@ -422,12 +423,15 @@ class Callout:
         if not isinstance(callout, Mapping):
             return None
         body = callout.get("ResponseBody")
+        length = len(body) if isinstance(body, str) else None
         if body is not None and not isinstance(body, str):
-            body = _compact_json(body, 2000)
+            body = _compact_json(body, 2001)
+            length = len(body) if len(body) <= 2000 else None  # compact JSON is cut while written
         return cls(
             url=parse_text(callout.get("URL")),
             response_code=parse_int(callout.get("ResponseCode")),
             response_body=body[:2000] if body else None,
+            response_body_length=length if body else None,
         )
 
 
