@@ -225,3 +225,25 @@ def test_groups_account_for_every_error_exactly_once(tasks, rnd):
     rnd.shuffle(shuffled)
     again = group_errors(shuffled)
     assert {(g.key, g.count, g.first_seen) for g in again} == {(g.key, g.count, g.first_seen) for g in groups}
+
+
+# ---------------------------------------------------------------------------- the per-run digest
+
+
+def test_digest_is_due_once_per_error_count():
+    from tui.core.client import TaskList
+    from tui.core.errordigest import ErrorDigest, digest_due
+    from tui.core.errors import ServerError
+    from tui.core.model import Run
+
+    def run(errors: int):
+        return Run.parse({"id": 19075, "status": "Processing", "tasks": {"total": 400, "error": errors}})
+
+    assert not digest_due(run(0), None) and not digest_due(None, None)
+    assert digest_due(run(3), None)
+    digest = ErrorDigest.from_listing(TaskList(19075, tuple(run_tasks(19075)), 4, None), 3)
+    assert digest.errors == 84 and [g.count for g in digest.groups] == [80, 3, 1] and digest.listed == 400
+    assert not digest_due(run(3), digest) and digest_due(run(4), digest)
+    broken = ErrorDigest.failed(19075, 4, ServerError("Zuora had a server error (HTTP 500).", request_id="r-1"))
+    assert broken.failure.startswith("Zuora had a server error") and broken.request_id == "r-1" and broken.groups == ()
+    assert not digest_due(run(4), broken)  # not asked again on every poll
