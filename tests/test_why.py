@@ -360,3 +360,27 @@ def test_report_marks_production_and_sums_up_beyond_twenty_groups():
     assert markdown.count("\n| 1 |") == 20
     with pytest.raises(ValueError):
         render(incident, "html")
+
+
+def test_the_realistic_error_mix_keeps_zuoras_task_shape(sim):
+    """The new failure kinds (timeouts, validation errors) answer in the official Task shape too."""
+    import httpx
+
+    from tests.test_conformance import ACTION_TYPES, ERROR_FIELDS, TASK_FIELDS, TASK_NULLABLE, conforms
+
+    official = example("task_example.json")
+    headers = {"Authorization": f"Bearer {sim.demo_token}"}
+    params = {"workflow_id": 19075, "instance": "true", "page": 4, "page_length": 100}
+    tasks = httpx.get(f"{sim.base_url}/workflows/tasks", params=params, headers=headers).json()["data"]
+    failed = [t for t in tasks if t["status"] == "Error"]
+    assert {t["error_class"] for t in failed} == {
+        "WorkflowError::Callout",
+        "WorkflowError::Timeout",
+        "WorkflowError::Validation",
+    }
+    for task in tasks:
+        conforms(task, official, TASK_FIELDS, TASK_NULLABLE | ERROR_FIELDS, f"task {task['id']}")
+        assert task["action_type"] in ACTION_TYPES
+        if task["action_type"] == "Callout":
+            callout, reference = task["data"]["Callout"], official["data"]["Callout"]
+            assert set(callout) == set(reference) and all(type(callout[k]) is type(reference[k]) for k in reference)
