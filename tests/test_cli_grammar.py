@@ -23,6 +23,8 @@ PLACES = {
     "get": (["get"], ["19063"]),
     "watch": (["watch"], ["19063"]),
     "tasks": (["tasks"], ["19063"]),
+    "report": (["report"], ["19063"]),
+    "find": (["find"], ["--object-id", "X"]),
     "ui": (["ui"], ["19063"]),
     "auth": (["auth", "status"], []),
     "bookmarks": (["bookmarks", "list"], []),

@@ -9,8 +9,9 @@ import sys
 
 from tui.cli import exitcodes
 from tui.cli.connect import connection_from
+from tui.cli.context import fetch_workflows, workflow_for
 from tui.cli.output import Painter, callout_lines, error_line, summary, task_line, write
-from tui.core.client import ZuoraClient
+from tui.core.client import RunResult, ZuoraClient
 from tui.core.errors import BadResponse, ZwrError
 from tui.core.model import TaskStatus
 from tui.core.present import plural, tasks_listed
@@ -35,6 +36,8 @@ def get(ns: argparse.Namespace) -> int:
 async def _get(connection, run_ids: list[int], as_json: bool) -> int:
     async with ZuoraClient(connection.settings(), connection.auth) as client:
         results = await asyncio.gather(*(client.get_run(i) for i in run_ids), return_exceptions=True)
+        # issue 14: the workflow's name, version, trigger and schedule (not for --json: Zuora's run object as is)
+        found = {} if as_json else await fetch_workflows(client, [r.run for r in results if isinstance(r, RunResult)])
     paint = Painter(sys.stdout)
     code = exitcodes.OK
     documents = []
@@ -50,7 +53,8 @@ async def _get(connection, run_ids: list[int], as_json: bool) -> int:
         if as_json:
             documents.append(dict(result.run.raw))
         else:
-            write(sys.stdout, summary(result.run, paint, request_id=result.meta.request_id))
+            workflow = workflow_for(found, result.run)
+            write(sys.stdout, summary(result.run, paint, request_id=result.meta.request_id, workflow=workflow))
             if len(run_ids) > 1:
                 write(sys.stdout, "")
     if as_json:

@@ -116,6 +116,14 @@ def _dispatch(ns: argparse.Namespace) -> int:
         from tui.cli import fetch
 
         return fetch.tasks(ns)
+    if command == "report":
+        from tui.cli import incident
+
+        return incident.report(ns)
+    if command == "find":
+        from tui.cli import find
+
+        return find.find(ns)
     if command in ("sim", "demo"):
         from tui.cli import simcmd
 

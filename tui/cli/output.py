@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from tui.core.errors import ZwrError
-from tui.core.model import Run, Task, TaskStatus
-from tui.core.present import TASK_STATES, badge, fmt_duration, fmt_utc, is_stuck
+from tui.core.model import Run, Task, TaskStatus, Workflow
+from tui.core.present import TASK_STATES, badge, fmt_duration, fmt_utc, is_stuck, workflow_summary
 from tui.core.text import printable
 
 MAX_MESSAGE_LINES = 10
@@ -58,7 +58,15 @@ def bar(run: Run, width: int = 40) -> str:
     return "[" + "".join(cells) + "]"
 
 
-def summary(run: Run, paint: Painter, *, request_id: str | None = None, now: datetime | None = None) -> str:
+def summary(
+    run: Run,
+    paint: Painter,
+    *,
+    request_id: str | None = None,
+    now: datetime | None = None,
+    workflow: Workflow | str | None = None,
+) -> str:
+    """``workflow``: the run's definition, or a note saying why it could not be read."""
     now = now or datetime.now(UTC)
     b = badge(run)
     name = printable(run.name or "(no name)", 120)
@@ -66,6 +74,10 @@ def summary(run: Run, paint: Painter, *, request_id: str | None = None, now: dat
         f"Run {run.id if run.id is not None else '?'}  {name}"
         + (f"  (workflow {printable(run.original_workflow_id, 30)})" if run.original_workflow_id else "")
     ]
+    if isinstance(workflow, Workflow):
+        lines.append(f"  Workflow  {workflow_summary(workflow)}")
+    elif workflow:
+        lines.append("  " + paint(f"Workflow  {printable(workflow, 400)}", "muted"))
     status = paint(f"{b.symbol} {b.label}", b.tone) + f"  — {b.detail}"
     if run.status.value == "Unknown":
         status = paint(f"? {printable(run.status_label, 60)}", "unknown") + "  — status not recognised"

@@ -22,9 +22,23 @@ from collections.abc import Callable
 from tui import __version__
 
 # Commands in the order `zwr --help` lists them; tests/test_readme.py checks README mentions each.
-COMMANDS = ("get", "watch", "tasks", "ui", "demo", "sim", "auth", "bookmarks", "config", "locate", "help")
+COMMANDS = (
+    "get",
+    "watch",
+    "tasks",
+    "report",
+    "find",
+    "ui",
+    "demo",
+    "sim",
+    "auth",
+    "bookmarks",
+    "config",
+    "locate",
+    "help",
+)
 # Commands that use the connection options (the others refuse them rather than ignore them silently).
-CONNECTED = frozenset({"get", "watch", "tasks", "ui", "auth", "bookmarks", "config", "locate"})
+CONNECTED = frozenset({"get", "watch", "tasks", "report", "find", "ui", "auth", "bookmarks", "config", "locate"})
 MIN_POLL_INTERVAL = 1.0  # Zuora's rate limit is shared by the whole tenant
 DAY = 86400.0
 
@@ -78,6 +92,19 @@ def number(cast: Callable[[str], float], low: float, high: float, what: str) -> 
         return value
 
     parse.__name__ = what
+    return parse
+
+
+def one_of(*words: str) -> Callable[[str], str]:
+    """An argparse ``type`` for one word of a fixed set (like ``choices``, which the grammar
+    keeps for sub-commands)."""
+
+    def parse(text: str) -> str:
+        if text not in words:
+            raise argparse.ArgumentTypeError(f"must be one of {', '.join(words)}, not {text[:40]!r}")
+        return text
+
+    parse.__name__ = "format"
     return parse
 
 
@@ -175,6 +202,23 @@ HELP: dict[str, tuple[str, str, str]] = {
         "list the tasks of a run (all pages); --errors for the failed ones and why",
         "List every task of a run, following all pages.",
         "  zwr tasks 19063\n  zwr tasks 19063 --errors\n  zwr tasks 19063 --json > tasks.json",
+    ),
+    "report": (
+        "an incident summary of a run for a ticket or a chat (markdown, text or JSON)",
+        "Summarise a run for an incident: environment, workflow, status, timing, task counts, its errors\n"
+        "grouped (IDs and numbers in the messages set aside) with the first task of each group, and\n"
+        "the Zuora-Request-Ids. A definition or task list that cannot be read is noted, not fatal.",
+        "  zwr report 19066                      # markdown, ready to paste\n"
+        "  zwr report 19066 --format text\n"
+        "  zwr report 19066 --format json | jq '.error_groups[0]'",
+    ),
+    "find": (
+        "find the runs whose tasks touched a record (--object-id), with their status and errors",
+        "Search the tasks of every run (GET /workflows/tasks) by the record they touched or by other\n"
+        "task fields, and group them by run with each run's status and error count.",
+        "  zwr find --object-id 8a8082c40e1c000000000000000000b7   # which runs touched this invoice?\n"
+        "  zwr find --object Invoice --action-type Callout --tag billing --json\n"
+        "  zwr find --object-id 8a8082c40e1c000000000000000000b7 --watch   # open those runs in the TUI",
     ),
     "ui": (
         "open the TUI (what `zwr RUN_ID...` does); needs a terminal",
@@ -315,6 +359,35 @@ def _tasks(p: argparse.ArgumentParser, connection: argparse.ArgumentParser) -> N
     p.add_argument("--json", action="store_true", help="print the tasks as a JSON array")
 
 
+def _report(p: argparse.ArgumentParser, connection: argparse.ArgumentParser) -> None:
+    p.add_argument("run_id", metavar="RUN_ID")
+    p.add_argument(
+        "--format",
+        type=one_of("markdown", "text", "json"),
+        default="markdown",
+        metavar="{markdown,text,json}",
+        help="markdown (default: Zuora's text escaped, for tickets and chats), text or json",
+    )
+
+
+def _find(p: argparse.ArgumentParser, connection: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("filters (at least one; Zuora's GET /workflows/tasks filters)")
+    g.add_argument("--object-id", metavar="ID", help="the ID of the record the tasks worked on")
+    g.add_argument("--object", metavar="NAME", help="the object the tasks worked on, e.g. Invoice")
+    g.add_argument("--action-type", metavar="TYPE", help="the task type, e.g. Callout")
+    g.add_argument("--name", metavar="NAME", help="the task name")
+    g.add_argument("--tag", action="append", metavar="TAG", help="a task tag (repeat for any of several)")
+    p.add_argument("--json", action="store_true", help="print the runs and their matching tasks as JSON")
+    p.add_argument("--watch", action="store_true", help="then open the TUI on those runs (needs a terminal)")
+    p.add_argument(
+        "--limit",
+        type=number(int, 1, 100_000, "a number of tasks"),
+        default=1000,
+        metavar="N",
+        help="read at most N tasks, in pages of 100 (default 1000)",
+    )
+
+
 def _ui(p: argparse.ArgumentParser, connection: argparse.ArgumentParser) -> None:
     p.add_argument("run_ids", nargs="*", metavar="RUN_ID", help="run IDs or run URLs")
     p.add_argument(
@@ -434,6 +507,8 @@ BUILDERS: dict[str, Callable[[argparse.ArgumentParser, argparse.ArgumentParser],
     "get": _get,
     "watch": _watch,
     "tasks": _tasks,
+    "report": _report,
+    "find": _find,
     "ui": _ui,
     "demo": _simulator,
     "sim": _simulator,

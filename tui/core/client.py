@@ -31,9 +31,10 @@ from tui.core.auth import AuthProvider
 from tui.core.environments import origin, validate_base_url
 from tui.core.errors import parse_error_body, read_error_json
 from tui.core.headers import new_track_id, normalise_id_list, validate_track_id
-from tui.core.model import Run, Task
+from tui.core.model import Run, Task, Workflow, parse_int
 from tui.core.pagination import PageRequest, TaskPager
 from tui.core.ratelimit import RateLimit, parse_retry_after
+from tui.core.search import TaskQuery, TaskSearch
 from tui.core.secret import Secret
 
 log = logging.getLogger("zwr.client")
@@ -576,3 +577,82 @@ class ZuoraClient:
         if not isinstance(data, dict):
             raise E.BadResponse(f"{what}: the response is not a task object.", request_id=raw.request_id)
         return Task.parse(data)
+
+    # ------------------------------------------------------------------ API: definitions and search (issue 14)
+
+    async def get_workflow(self, workflow_id: int | str) -> WorkflowResult:
+        """``GET /workflows/{id}``: the definition a run names as ``originalWorkflowId`` (which
+        Zuora declares a string and sends as a number: both are accepted).
+
+        A 403 or 404 here is about the definition, never the run: the messages say so, and
+        which permission a 403 needs (Zuora: "Workflow View Access" for "Retrieve a workflow")."""
+        number = workflow_id if isinstance(workflow_id, int) else parse_int(workflow_id)
+        if number is None or isinstance(number, bool) or number <= 0:
+            raise E.BadInput(f"Workflow ID must be a positive integer, got {str(workflow_id)[:40]!r}.")
+        what = f"Workflow {number}"
+        try:
+            raw, attempts = await self._get(self.url(f"/workflows/{number}"), what=what)
+        except E.PermissionDenied as exc:
+            raise E.PermissionDenied(
+                f"Permission denied (HTTP 403) for workflow {number}'s definition: reading workflow definitions "
+                'needs the "Workflow View Access" permission (and access to this entity/org). '
+                "The run itself is not affected.",
+                status=exc.status,
+                request_id=exc.request_id,
+                zuora_text=exc.zuora_text,
+            ) from None
+        except E.NotFound as exc:
+            raise E.NotFound(
+                f"Workflow {number}'s definition was not found (HTTP 404): it may have been deleted since the run.",
+                status=exc.status,
+                request_id=exc.request_id,
+                zuora_text=exc.zuora_text,
+            ) from None
+        data = self._json(raw, what)
+        try:
+            workflow = Workflow.parse(data)
+        except ValueError as exc:
+            raise E.BadResponse(
+                f"{what}: the response is not a workflow definition ({exc}).",
+                status=raw.status,
+                request_id=raw.request_id,
+            ) from None
+        return WorkflowResult(workflow, self._meta(raw, attempts))
+
+    async def find_tasks(
+        self, query: TaskQuery, *, max_pages: int = 20, on_page: Callable[[int, int], None] | None = None
+    ) -> TaskSearch:
+        """Tasks of any run that match ``query`` (``GET /workflows/tasks`` with its filters and
+        ``instance=true``), following pages one at a time, at most ``max_pages`` of them, with
+        the same progress and size rules as a run's listing (``tui.core.pagination``)."""
+        if query.empty:
+            raise E.BadInput("A task search needs at least one filter (object ID, object, action type, name or tag).")
+        pager = TaskPager(None, keep=query.matches, page_cap=max_pages)
+        request: PageRequest | None = pager.first()
+        first_meta: ResponseMeta | None = None
+        while request is not None:
+            params = {**query.params(), "page": request.page, "page_length": request.page_length}
+            raw, attempts = await self._get(self.url("/workflows/tasks"), params=params, what="Task search")
+            data = self._json(raw, "Task search")
+            if not isinstance(data, dict) or not isinstance(data.get("data", []), list):
+                raise E.BadResponse(
+                    "Task search: the response is not a task list.", status=raw.status, request_id=raw.request_id
+                )
+            tasks = [Task.parse(item) for item in data.get("data") or []]
+            pagination = data.get("pagination")
+            next_page = pagination.get("next_page") if isinstance(pagination, dict) else None
+            if first_meta is None:
+                first_meta = self._meta(raw, attempts)
+            keep_going = pager.accept(request, tasks, len(raw.body))
+            if on_page:
+                on_page(request.page, len(tasks))
+            request = pager.after(request, tasks, next_page) if keep_going else None
+        return TaskSearch(
+            query, tuple(pager.tasks), pager.pages, first_meta, left_out=pager.left_out, partial=pager.partial
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowResult:
+    workflow: Workflow
+    meta: ResponseMeta

@@ -415,6 +415,7 @@ class Callout:
     url: str | None = None
     response_code: int | None = None
     response_body: str | None = None  # text, or compact JSON of an object body
+    response_body_length: int | None = None  # characters before ``response_body`` was cut to 2,000
 
     @classmethod
     def parse(cls, data: object) -> Callout | None:
@@ -422,12 +423,15 @@ class Callout:
         if not isinstance(callout, Mapping):
             return None
         body = callout.get("ResponseBody")
+        length = len(body) if isinstance(body, str) else None
         if body is not None and not isinstance(body, str):
-            body = _compact_json(body, 2000)
+            body = _compact_json(body, 2001)
+            length = len(body) if len(body) <= 2000 else None  # compact JSON is cut while written
         return cls(
             url=parse_text(callout.get("URL")),
             response_code=parse_int(callout.get("ResponseCode")),
             response_body=body[:2000] if body else None,
+            response_body_length=length if body else None,
         )
 
 
@@ -523,5 +527,100 @@ class Task:
             original_task_id=parse_int(data.get("original_task_id")),
             call_type=parse_text(data.get("call_type")),
             callout=Callout.parse(data.get("data")),
+            raw=data,
+        )
+
+
+# ----------------------------------------------------------------------------- workflow definition
+
+TRIGGERS = (("ondemandTrigger", "on demand"), ("scheduledTrigger", "scheduled"), ("calloutTrigger", "callout"))
+
+
+@dataclass(frozen=True, slots=True)
+class Workflow:
+    """A workflow definition (``GET /workflows/{id}``): what a run is a run *of*.
+
+    A run names its definition (``originalWorkflowId``) but not the version it ran, so
+    ``version`` is the definition's *active* version, and is shown as such. ``interval`` is
+    a cron expression when the scheduled trigger is on (Zuora's ``GET /workflows`` filter
+    says so); it is kept as sent, with ``timezone``, and never interpreted.
+    """
+
+    id: int | None
+    name: str | None
+    description: str | None = None
+    status: str | None = None  # "Active" / "Inactive", as sent
+    version: str | None = None  # active_version.version
+    version_id: int | None = None  # active_version.id
+    version_status: str | None = None
+    ondemand: bool | None = None
+    scheduled: bool | None = None
+    callout: bool | None = None
+    interval: str | None = None
+    timezone: str | None = None
+    priority: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    anomalies: tuple[str, ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    @property
+    def triggers(self) -> tuple[str, ...]:
+        """The triggers that are on, in Zuora's order: "on demand", "scheduled", "callout"."""
+        flags = {"on demand": self.ondemand, "scheduled": self.scheduled, "callout": self.callout}
+        return tuple(name for _, name in TRIGGERS if flags[name])
+
+    @property
+    def schedule(self) -> str | None:
+        """ "0 2 * * * (Sydney)": the cron expression as sent, with its time zone; None when
+        there is no interval (an empty string is Zuora's "no schedule")."""
+        interval = (self.interval or "").strip()
+        if not interval:
+            return None
+        zone = (self.timezone or "").strip()
+        return f"{interval} ({zone})" if zone else interval
+
+    @classmethod
+    def parse(cls, data: object) -> Workflow:
+        """Parse a definition; raises ``ValueError`` only if ``data`` is not an object at all."""
+        if not isinstance(data, Mapping):
+            raise ValueError(f"expected a JSON object for the workflow, got {type(data).__name__}")
+        anomalies: list[str] = []
+        workflow_id = parse_int(data.get("id"))
+        if workflow_id is None:
+            anomalies.append("id missing or not a number")
+        active = data.get("active_version")
+        if active is not None and not isinstance(active, Mapping):
+            anomalies.append(f"active_version has an unexpected type ({type(active).__name__})")
+        version = active if isinstance(active, Mapping) else {}
+        flags: dict[str, bool | None] = {}
+        for key, _ in TRIGGERS:
+            raw = data.get(key)
+            flags[key] = parse_bool(raw)
+            if raw is not None and flags[key] is None:
+                anomalies.append(f"{key} is not true or false ({str(raw)[:20]!r})")
+        stamps = {}
+        for key in ("createdAt", "updatedAt"):
+            raw = data.get(key)
+            stamps[key] = parse_timestamp(raw)
+            if raw is not None and stamps[key] is None:
+                anomalies.append(f"{key} is not a timestamp ({str(raw)[:30]!r})")
+        return cls(
+            id=workflow_id,
+            name=parse_text(data.get("name")),
+            description=parse_text(data.get("description")) or None,
+            status=parse_text(data.get("status")),
+            version=parse_text(version.get("version")),
+            version_id=parse_int(version.get("id")),
+            version_status=parse_text(version.get("status")),
+            ondemand=flags["ondemandTrigger"],
+            scheduled=flags["scheduledTrigger"],
+            callout=flags["calloutTrigger"],
+            interval=parse_text(data.get("interval")),
+            timezone=parse_text(data.get("timezone")),
+            priority=parse_text(data.get("priority")),
+            created_at=stamps["createdAt"],
+            updated_at=stamps["updatedAt"],
+            anomalies=tuple(anomalies),
             raw=data,
         )

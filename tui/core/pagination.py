@@ -13,12 +13,14 @@ its own filters. A hostile or broken server cannot make that loop forever or gro
 - bytes: at most ``MAX_TASK_BYTES`` of task JSON per listing.
 
 Tasks whose ``workflow_id`` names another workflow are not the run's: they are counted in
-``left_out`` and not listed.
+``left_out`` and not listed. A search across runs (``zwr find``) has no run: it passes its own
+``keep`` test (the task matches the filters asked for) and its own page cap.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
@@ -63,10 +65,12 @@ def read_next_page(next_page: object, current: PageRequest) -> PageRequest | Non
 class TaskPager:
     """Collects pages of one run's task list and decides what (if anything) to ask for next."""
 
-    run_id: int
+    run_id: int | None  # None: a search across runs (``keep`` decides what is listed)
     expected_total: int | None = None
     page_length: int = TASK_PAGE_LENGTH
     max_bytes: int = MAX_TASK_BYTES
+    keep: Callable[[Task], bool] | None = None  # instead of "belongs to the run"
+    page_cap: int | None = None  # at most this many pages, whatever the total
     tasks: list[Task] = field(default_factory=list, init=False)
     left_out: int = field(default=0, init=False)
     pages: int = field(default=0, init=False)
@@ -81,10 +85,11 @@ class TaskPager:
     @property
     def max_pages(self) -> int:
         """How many pages this listing may take at most."""
+        cap = MAX_TASK_PAGES if self.page_cap is None else max(1, min(self.page_cap, MAX_TASK_PAGES))
         total = self.expected_total
         if total is None or total < 0:
-            return MAX_TASK_PAGES
-        return min(MAX_TASK_PAGES, math.ceil(total / max(1, self._smallest_page)) + PAGE_SLACK)
+            return cap
+        return min(cap, math.ceil(total / max(1, self._smallest_page)) + PAGE_SLACK)
 
     @property
     def stopped(self) -> bool:
@@ -104,7 +109,7 @@ class TaskPager:
                     continue
                 self._seen.add(task.id)
                 new += 1
-            if task.belongs_to(self.run_id):
+            if self._keeps(task):
                 self.tasks.append(task)
             else:
                 self.left_out += 1
@@ -118,6 +123,11 @@ class TaskPager:
             self.partial = f"stopped after {self.bytes_read // (1024 * 1024)} MB of task data ({self.pages} pages)"
             return False
         return True
+
+    def _keeps(self, task: Task) -> bool:
+        if self.keep is not None:
+            return self.keep(task)
+        return self.run_id is None or task.belongs_to(self.run_id)
 
     def after(self, request: PageRequest, tasks: list[Task], next_page: object) -> PageRequest | None:
         """The next page to fetch after ``request`` (already accepted), or None when done."""

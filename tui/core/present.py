@@ -6,11 +6,13 @@ Symbols make every state readable without colour (NO_COLOR, screenshots, screen 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from tui.core.model import Outcome, Phase, Run
+from tui.core.model import Outcome, Phase, Run, Workflow
 from tui.core.ratelimit import RateLimit
+from tui.core.text import printable
 
 STUCK_AFTER = 15 * 60.0  # an active run whose updatedAt has not moved for this long looks stuck
 
@@ -127,3 +129,23 @@ TASK_STATES = (  # order of the stacked bar, with symbols readable without colou
     ("processing", "▶", "active"),
     ("queued", "◌", "queued"),
 )
+
+
+def workflow_summary(workflow: Workflow, quote: Callable[[object, int], str] = printable) -> str:
+    """ "Nightly invoice notifications (workflow 19040), active version 4.2.0; triggers: scheduled,
+    callout; schedule 0 3 * * * (Europe/Berlin); priority High". ``quote`` makes Zuora's text
+    safe for the output (``printable``, or markdown escaping)."""
+    number = workflow.id if workflow.id is not None else "?"
+    text = f"{quote(workflow.name or '(no name)', 120)} (workflow {number})"
+    if workflow.version:
+        text += f", active version {quote(workflow.version, 40)}"
+    details = []
+    if workflow.triggers:
+        details.append("triggers: " + ", ".join(workflow.triggers))
+    if workflow.schedule:
+        details.append(f"schedule {quote(workflow.schedule, 80)}")
+    if workflow.priority:
+        details.append(f"priority {quote(workflow.priority, 20)}")
+    if workflow.status and workflow.status != "Active":
+        details.append(f"status {quote(workflow.status, 20)}")
+    return text + ("; " + "; ".join(details) if details else "")

@@ -7,12 +7,14 @@ age, so runs progress live while the simulator runs, deterministically.
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+
+from tui.sim import failures
+from tui.sim.definitions import DEMO_WORKFLOWS, WorkflowSpec, generic
 
 # Values of the official ``action_type`` enum (48 in all), with the API each calls and a typical
 # configuration (``parameters``), as Zuora's Task schema describes them.
@@ -71,6 +73,17 @@ class RunSpec:
     description: str = ""
     raw_override: dict[str, Any] | None = None  # exact JSON to serve (the reference sample)
     extra: dict[str, Any] = field(default_factory=dict)
+    # how the error tasks fail, in order: (kind, count) with kinds of ``failures.KINDS``; error
+    # tasks beyond the mix (or all of them without one) fail the original demo's way ("callout")
+    error_mix: tuple[tuple[str, int], ...] = ()
+
+    def failure_kind(self, position: int) -> str:
+        """The kind of the ``position``-th error task (0-based) of this run."""
+        for kind, count in self.error_mix:
+            if position < count:
+                return kind
+            position -= count
+        return "callout"
 
     # ------------------------------------------------------------------ life
 
@@ -161,20 +174,11 @@ class RunSpec:
         c = st["counts"]
         if self.raw_override is not None:
             c = dict(self.raw_override.get("tasks", {}))
-        order = ("success", "error", "stopped", "pending", "processing", "queued")
-        status = "Queued"
-        edge = 0
-        for name in order:
-            edge += int(c.get(name, 0))
-            if index < edge:
-                status = name.capitalize()
-                break
+        status, position = self.task_status(index, c)
         created = (now - timedelta(seconds=age)).replace(microsecond=0)
         start = created + timedelta(seconds=int(self.queued_for) + index // 10)
         action = ACTIONS[index % len(ACTIONS)]
-        name = f"{TASK_NAMES[index % len(TASK_NAMES)]} #{index + 1}"
-        if status == "Error":
-            action, name = "Callout", f"Notify billing webhook #{index + 1}"
+        obj, number = failures.record(index)
         task: dict[str, Any] = {
             "action_type": action,
             "call_type": CALL_TYPES.get(action, "REST"),
@@ -193,9 +197,9 @@ class RunSpec:
             "error_details": None,
             "id": self.task_id(index),
             "instance": True,
-            "name": name,
-            "object": "Invoice" if index % 3 == 0 else "Account",
-            "object_id": f"8a8082c4{index:024x}",
+            "name": f"{TASK_NAMES[index % len(TASK_NAMES)]} #{index + 1}",
+            "object": obj,
+            "object_id": failures.record_id(obj, number),
             "original_task_id": self.workflow_id * 1000 + index % 1000 + 1,
             "original_workflow_id": self.workflow_id,
             "parameters": dict(PARAMETERS.get(action, {})),
@@ -205,31 +209,38 @@ class RunSpec:
             "task_id": None if index == 0 else self.task_id(0),
             "workflow_id": self.id,
         }
-        if action == "Iterate":
+        if status == "Error":
+            failures.fail(task, self.failure_kind(position), index, self.id, created)
+        elif action == "Callout":
+            failures.succeed_callout(task, index)
+        if task["action_type"] == "Iterate":
             task["concurrent_limit"] = 5
-        if action == "Callout":
-            failed = status == "Error"
-            invoice = f"INV-{index + 1:08d}"
-            url = f"https://hooks.acme-billing.example/invoices/{invoice}"
-            response: dict[str, Any] = {"error": "database timeout", "retryable": True} if failed else {"ok": True}
-            task["parameters"] = {"url": url, "http_method": "POST", "retries": "3"}
-            task["data"]["Callout"] = {
-                "RequestBody": {"invoice": invoice},
-                "RequestHeaders": {"Content-Type": "application/json"},
-                "ResponseBody": response,
-                "ResponseCode": 500 if failed else 200,
-                "ResponseHeaders": {"content-type": ["application/json"], "server": ["acme-hooks"]},
-                "URL": url,
-            }
-            if failed:
-                task["error"] = f"Callout to {url} failed: HTTP 500 Internal Server Error"
-                task["error_class"] = "WorkflowError::Callout"
-                task["error_details"] = (
-                    f"Callout response was 500 after 3 tries. Response body: {json.dumps(response, separators=(',', ':'))}"
-                )
         if index > 0:
             task["data"]["Tasks"] = {"Previous": {"Id": self.task_id(index - 1), "Status": "Success"}}
         return task
+
+    @staticmethod
+    def task_status(index: int, counts: dict[str, Any]) -> tuple[str, int]:
+        """Task ``index``'s status in a fixed layout (successes, errors, stopped, pending,
+        processing, queued) and its position among the tasks of that status."""
+        edge = 0
+        for name in ("success", "error", "stopped", "pending", "processing", "queued"):
+            count = int(counts.get(name, 0))
+            if index < edge + count:
+                return name.capitalize(), index - edge
+            edge += count
+        return "Queued", 0
+
+    def indices(self, object_id: str | None = None) -> range:
+        """The task indices that may carry ``object_id`` (all of them without one): every
+        record ID of the simulated tenant ends in its pool number, so a search by record
+        looks at one task in ``RECORD_POOL`` instead of building every task of every run."""
+        if object_id is None:
+            return range(self.total)
+        number = failures.record_number(object_id)
+        if number is None:
+            return range(0)
+        return range(number, self.total, failures.RECORD_POOL)
 
     def task_id(self, index: int) -> int:
         return self.id * 100000 + index + 1
@@ -247,10 +258,13 @@ class RunSpec:
 
 
 class Scenario:
-    """The set of runs the simulator knows. Thread-safe for adding runs while serving."""
+    """The set of runs (and workflow definitions) the simulator knows. Thread-safe for adding
+    runs while serving."""
 
-    def __init__(self, runs: list[RunSpec] | None = None) -> None:
+    def __init__(self, runs: list[RunSpec] | None = None, workflows: tuple[WorkflowSpec, ...] = ()) -> None:
         self._runs: dict[int, RunSpec] = {}
+        self._workflows: dict[int, WorkflowSpec] = {w.id: w for w in workflows}
+        self._named: set[int] = set()  # workflow IDs some run names as its originalWorkflowId
         self._lock = threading.Lock()
         for run in runs or []:
             self.add(run)
@@ -258,7 +272,21 @@ class Scenario:
     def add(self, run: RunSpec) -> RunSpec:
         with self._lock:
             self._runs[run.id] = run
+            self._named.add(run.workflow_id)
         return run
+
+    def add_workflow(self, workflow: WorkflowSpec) -> WorkflowSpec:
+        with self._lock:
+            self._workflows[workflow.id] = workflow
+        return workflow
+
+    def definition(self, workflow_id: int) -> dict[str, Any] | None:
+        """``GET /workflows/{id}``: a definition for every workflow a run names (a generic one
+        when the scenario gives no details), None for any other ID."""
+        spec = self._workflows.get(workflow_id)
+        if spec is None and workflow_id in self._named:
+            spec = generic(workflow_id)
+        return spec.to_json() if spec is not None else None
 
     def get(self, run_id: int) -> RunSpec | None:
         return self._runs.get(run_id)
@@ -320,7 +348,8 @@ REFERENCE_SAMPLE = {
 
 
 def demo_scenario() -> Scenario:
-    """The built-in dozen runs: every status, live progress, errors, a huge and a stuck run."""
+    """The built-in runs: every status, live progress, errors (one realistic mix), a huge and a
+    stuck run; a definition for each workflow."""
     return Scenario(
         [
             RunSpec(
@@ -412,6 +441,7 @@ def demo_scenario() -> Scenario:
                 queued_for=2,
                 duration=120,
                 errors=5,
+                error_mix=(("timeout", 1), ("callout-500", 4)),
                 description="live: Processing, task errors appear as it runs",
             ),
             RunSpec(
@@ -443,5 +473,17 @@ def demo_scenario() -> Scenario:
                 duration=40,
                 description="Finished; a name with markup-like and wide text",
             ),
-        ]
+            RunSpec(
+                19075,
+                "WF-19040-00000314",
+                400,
+                workflow_id=19040,
+                created_ago=9000,
+                duration=600,
+                errors=84,
+                error_mix=(("callout-500", 80), ("timeout", 3), ("validation", 1)),
+                description="Finished with 84 errors: 80 callouts answered 500 by one host, 3 timeouts, 1 invalid record",
+            ),
+        ],
+        DEMO_WORKFLOWS,
     )

@@ -72,6 +72,7 @@ def task_error(status: int, code: str, title: str) -> dict[str, Any]:
 UNAUTHORIZED = {"message": "Authentication error"}
 TASK_FILTERS = ("id", "name", "action_type", "object", "object_id", "call_type")
 MAX_SCAN = 200_000  # tasks a filtered listing looks through at most
+WORKFLOW_NOT_FOUND = "Cannot find a workflow with id provided."
 STOP_NOT_FOUND = workflow_error(404, "not_found", "Cannot find a workflow run with id provided.")
 TASK_NOT_FOUND = task_error(404, "not_found", "Task not found")
 
@@ -460,6 +461,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._tasks(query, foreign)
         if method == "GET" and len(segments) == 3 and segments[:2] == ["workflows", "tasks"]:
             return self._task(segments[2])
+        if method == "GET" and len(segments) == 2 and segments[0] == "workflows":
+            return self._definition(segments[1])
         return self._json(404, common_error(40, f"No such endpoint: {path[:100]}"))
 
     @staticmethod
@@ -552,7 +555,7 @@ class _Handler(BaseHTTPRequestHandler):
                 more = end < spec.total
         else:
             seen = 0
-            for task in self._all_tasks(specs, now):
+            for task in self._all_tasks(specs, now, checks.get("object_id")):
                 if any(str(task.get(key)) != value for key, value in checks.items()):
                     continue
                 if tags and not tags & set(task.get("tags") or []):
@@ -569,17 +572,27 @@ class _Handler(BaseHTTPRequestHandler):
             pagination["next_page"] = f"{host}/workflows/tasks?page={page + 1}&page_length={length}"
         self._json(200, {"data": data, "pagination": pagination})
 
-    def _all_tasks(self, specs: list[RunSpec], now: datetime) -> Iterator[dict[str, Any]]:
-        """Every task of ``specs``, run after run (bounded: the scan stops at MAX_SCAN tasks)."""
+    def _all_tasks(self, specs: list[RunSpec], now: datetime, object_id: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every task of ``specs`` (that may carry ``object_id``), run after run (bounded: the
+        scan stops at MAX_SCAN tasks)."""
         scanned = 0
         for spec in specs:
             age = spec.created_ago + self.sim.sim_time()
             state = spec.state(age)
-            for index in range(spec.total):
+            for index in spec.indices(object_id):
                 if scanned >= MAX_SCAN:
                     return
                 scanned += 1
                 yield spec.task_json(index, age, now, state)
+
+    def _definition(self, raw_id: str) -> None:
+        """``GET /workflows/{workflow_id}``: the definition, in the shape of Zuora's example."""
+        if not raw_id.isdigit():
+            return self._json(400, common_error(20, f"Invalid workflow id {raw_id[:40]}"))
+        data = self.sim.scenario.definition(int(raw_id))
+        if data is None:
+            return self._json(404, common_error(40, WORKFLOW_NOT_FOUND))
+        self._json(200, data)
 
     def _task(self, raw_id: str) -> None:
         if raw_id.isdigit():

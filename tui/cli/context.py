@@ -1,0 +1,115 @@
+"""What the headless commands add around a run: its workflow definition and its incident facts.
+
+Shared by ``zwr get`` (the workflow's name, version, trigger and schedule), ``zwr report``
+and ``zwr find``. A definition that cannot be read is a note, never a failure of the command:
+the run is what the user asked for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from tui.core.client import WorkflowResult, ZuoraClient
+from tui.core.environments import environment_for
+from tui.core.errors import ZwrError
+from tui.core.model import Run, Workflow
+from tui.core.present import plural
+from tui.core.text import printable
+
+if TYPE_CHECKING:  # `zwr get` uses this module too, and needs neither
+    from tui.core.report import Incident
+
+
+def environment_name(base_url: str, label: str = "") -> str:
+    """ "US Production, Cloud 2 (https://rest.zuora.com)", the profile's label, or the URL."""
+    env = environment_for(base_url)
+    name = env.label if env is not None else label.strip()
+    return f"{name} ({base_url})" if name and name != base_url else base_url
+
+
+async def fetch_workflows(client: ZuoraClient, runs: Iterable[Run]) -> dict[str, WorkflowResult | ZwrError]:
+    """The definition of every workflow ``runs`` name, each fetched once, concurrently. A
+    failure is kept as its error (for a note), never raised."""
+    ids = list(dict.fromkeys(run.original_workflow_id for run in runs if run.original_workflow_id))
+    results = await asyncio.gather(*(client.get_workflow(i) for i in ids), return_exceptions=True)
+    found: dict[str, WorkflowResult | ZwrError] = {}
+    for workflow_id, result in zip(ids, results):
+        if isinstance(result, BaseException) and not isinstance(result, ZwrError):
+            raise result
+        found[workflow_id] = result
+    return found
+
+
+def workflow_note(error: ZwrError) -> str:
+    """One line for a definition that could not be read."""
+    return f"definition not available: {printable(error.describe(), 700)}"
+
+
+def workflow_for(found: dict[str, WorkflowResult | ZwrError], run: Run) -> Workflow | str | None:
+    """The run's definition, the note saying why it is missing, or None (the run names none)."""
+    result = found.get(run.original_workflow_id or "")
+    if isinstance(result, WorkflowResult):
+        return result.workflow
+    if isinstance(result, ZwrError):
+        return f"{printable(run.original_workflow_id, 30)} ({workflow_note(result)})"
+    return None
+
+
+async def gather_incident(
+    client: ZuoraClient, run: Run, *, environment: str, production: bool, run_request_id: str | None
+) -> Incident:
+    """The run's error groups (its tasks listed only when it has errors) and workflow, fetched
+    concurrently; whatever fails becomes a note in the report."""
+    from tui.core.errorgroups import group_errors
+    from tui.core.report import Incident
+
+    wants_tasks = run.id is not None and run.tasks.error > 0
+    total = run.tasks.total if run.tasks.known else None
+    listing_job = client.get_tasks(run.id, expected_total=total) if wants_tasks and run.id is not None else None
+    workflow_job = client.get_workflow(run.original_workflow_id) if run.original_workflow_id else None
+    jobs = [job for job in (listing_job, workflow_job) if job is not None]
+    results = iter(await asyncio.gather(*jobs, return_exceptions=True))
+    listing = next(results) if listing_job is not None else None
+    workflow = next(results) if workflow_job is not None else None
+    for result in (listing, workflow):
+        if isinstance(result, BaseException) and not isinstance(result, ZwrError):
+            raise result
+    request_ids: list[tuple[str, str]] = []
+    if run_request_id:
+        request_ids.append(("run", run_request_id))
+    groups, listed, tasks_note = (), None, None
+    if isinstance(listing, ZwrError):
+        tasks_note = f"The tasks could not be listed, so the errors are not grouped: {listing.describe()}"
+        if listing.request_id:
+            request_ids.append(("tasks (failed)", listing.request_id))
+    elif listing is not None:
+        groups, listed = group_errors(listing.tasks), len(listing.tasks)
+        if listing.meta and listing.meta.request_id:
+            request_ids.append(("tasks (first page)", listing.meta.request_id))
+        if listing.partial:
+            tasks_note = (
+                f"The task list is incomplete ({listing.partial}): the groups count "
+                f"{plural(len(listing.tasks), 'listed task')}."
+            )
+    workflow_text = None
+    if isinstance(workflow, ZwrError):
+        workflow_text = workflow_note(workflow)
+        if workflow.request_id:
+            request_ids.append(("workflow (failed)", workflow.request_id))
+    elif workflow is not None and workflow.meta.request_id:
+        request_ids.append(("workflow", workflow.meta.request_id))
+    return Incident(
+        run=run,
+        environment=environment,
+        production=production,
+        generated_at=datetime.now(UTC),
+        groups=groups,
+        tasks_listed=listed,
+        tasks_note=tasks_note,
+        workflow=workflow.workflow if isinstance(workflow, WorkflowResult) else None,
+        workflow_note=workflow_text,
+        request_ids=tuple(request_ids),
+    )
