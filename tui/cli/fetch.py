@@ -1,9 +1,13 @@
-"""``zwr get`` and ``zwr tasks``: headless fetches for scripts and plain terminals (``zwr watch``: watch.py)."""
+"""``zwr get`` and ``zwr tasks``: headless fetches for scripts and plain terminals (``zwr watch``: watch.py).
+
+``get`` is blocking (``core.blocking``: no event loop, no asyncio import) because a one-shot
+command would otherwise spend more time starting asyncio than on its request; ``tasks`` uses the
+async client. Both run the same request policy.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 
@@ -12,10 +16,13 @@ from tui.cli.connect import connection_from
 from tui.cli.output import Painter, callout_lines, error_line, summary, task_line, write
 from tui.core.client import ZuoraClient
 from tui.core.errors import BadResponse, ZwrError
+from tui.core.lazy import lazy_module
 from tui.core.model import TaskStatus
 from tui.core.present import plural, tasks_listed
 from tui.core.runid import parse_run_id, parse_run_ids
 from tui.core.text import printable
+
+asyncio = lazy_module("asyncio")  # loaded by watch/tasks only: `zwr get` never needs it
 
 
 def _fail(error: ZwrError, prefix: str = "") -> int:
@@ -29,12 +36,14 @@ def get(ns: argparse.Namespace) -> int:
         connection = connection_from(ns)
     except ZwrError as exc:
         return _fail(exc)
-    return asyncio.run(_get(connection, run_ids, ns.json))
+    return _get(connection, run_ids, ns.json)
 
 
-async def _get(connection, run_ids: list[int], as_json: bool) -> int:
-    async with ZuoraClient(connection.settings(), connection.auth) as client:
-        results = await asyncio.gather(*(client.get_run(i) for i in run_ids), return_exceptions=True)
+def _get(connection, run_ids: list[int], as_json: bool) -> int:
+    from tui.core.blocking import BlockingClient
+
+    with BlockingClient(connection.settings(), connection.auth) as client:
+        results = client.get_runs(run_ids)  # concurrently, in order; a failed run is its ZwrError
     paint = Painter(sys.stdout)
     code = exitcodes.OK
     documents = []
