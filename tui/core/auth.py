@@ -19,7 +19,7 @@ import math
 import threading
 import time
 import weakref
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from tui.core.errors import AuthError, BadResponse, parse_error_body
@@ -34,24 +34,6 @@ if TYPE_CHECKING:
 DEFAULT_LIFETIME = 3599.0  # what Zuora issues; used when expires_in is missing or unreadable
 MIN_LIFETIME = 1.0
 MAX_LIFETIME = 86400.0
-
-
-class AuthProvider(Protocol):
-    renewable: bool
-    lock: threading.Lock  # held by a blocking driver while it fetches a token
-
-    def cached(self) -> Secret | None:
-        """A token that is still good, or None if one must be fetched."""
-
-    def invalidate(self, token: Secret) -> None: ...
-
-    def token_form(self) -> TokenForm: ...
-
-    def accept(self, response: Response) -> Secret: ...
-
-    def async_lock(self) -> asyncio.Lock: ...
-
-    async def token(self, client: ZuoraClient) -> Secret: ...
 
 
 class TokenForm:
@@ -92,14 +74,34 @@ def _mask_token(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return {k: Secret(v) if k == "access_token" and isinstance(v, str) and v else v for k, v in pairs}
 
 
-class _Locks:
-    """One threading lock for blocking drivers, one asyncio lock per event loop."""
+class AuthProvider:
+    """What the drivers ask of a credential source. Subclasses: ``StaticToken``, ``OAuthClientCredentials``.
+
+    State only, no I/O: ``cached()`` answers, or a driver fetches a token (under ``lock`` /
+    ``async_lock()``: one fetch however many requests need it) by running the token exchange
+    with ``token_form()`` and handing the answer to ``accept()``."""
+
+    renewable = False
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # held by a blocking driver while it fetches a token
         self._async_locks: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
 
+    def cached(self) -> Secret | None:
+        """A token that is still good, or None if one must be fetched."""
+        raise NotImplementedError
+
+    def invalidate(self, token: Secret) -> None:
+        """Zuora rejected ``token`` (401): the next ``cached()`` must not return it."""
+
+    def token_form(self) -> TokenForm:
+        raise AuthError("These credentials cannot be renewed.")
+
+    def accept(self, response: Response) -> Secret:
+        raise AuthError("These credentials cannot be renewed.")
+
     def async_lock(self) -> asyncio.Lock:
+        """One asyncio lock per event loop (the poll engine may run its own loop in a thread)."""
         import asyncio  # only async drivers get here
 
         loop = asyncio.get_running_loop()
@@ -108,8 +110,12 @@ class _Locks:
             lock = self._async_locks[loop] = asyncio.Lock()
         return lock
 
+    async def token(self, client: ZuoraClient) -> Secret:
+        """A valid token, fetched through ``client`` if needed (kept for callers of the old API)."""
+        return await client.token()
 
-class StaticToken(_Locks):
+
+class StaticToken(AuthProvider):
     """A bearer token the user obtained elsewhere (``ZUORA_BEARER_TOKEN`` or a prompt)."""
 
     renewable = False
@@ -124,12 +130,6 @@ class StaticToken(_Locks):
     def invalidate(self, token: Secret) -> None:
         pass
 
-    def token_form(self) -> TokenForm:  # pragma: no cover - never asked: cached() always answers
-        raise AuthError("A static bearer token cannot be renewed.")
-
-    def accept(self, response: Response) -> Secret:  # pragma: no cover - see token_form
-        raise AuthError("A static bearer token cannot be renewed.")
-
     async def token(self, client: ZuoraClient) -> Secret:
         return self._token
 
@@ -137,7 +137,7 @@ class StaticToken(_Locks):
         return "StaticToken(****)"
 
 
-class OAuthClientCredentials(_Locks):
+class OAuthClientCredentials(AuthProvider):
     """OAuth 2.0 client-credentials grant against ``POST /oauth/token``."""
 
     renewable = True
@@ -190,7 +190,3 @@ class OAuthClientCredentials(_Locks):
         self._state = (token, self.clock() + max(1.0, lifetime - margin))
         self.issued += 1
         return token
-
-    async def token(self, client: ZuoraClient) -> Secret:
-        """A valid token, fetched through ``client`` if needed (kept for callers of the old API)."""
-        return await client.token()
