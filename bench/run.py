@@ -114,13 +114,35 @@ def fig1_get(sim: SimProcess, repeats: int) -> list[Row]:
         if shutil.which("curl"):
             samples["curl"].append(timed(curl_cmd, env))
     z, b = statistics.median(samples["zwr"]), statistics.median(samples["bare"])
+    zwr_mods, bare_mods = (
+        _imported([PY, "-X", "importtime", ZWR, *zwr_cmd[1:]], env),
+        _imported([PY, "-X", "importtime", *bare_cmd[1:]], env),
+    )
+    heavy = sorted({m.split(".")[0] for m in zwr_mods} & {"asyncio", "textual", "keyring", "rich"}) or ["none"]
+    note = f"modules imported: {len(zwr_mods)} (bare httpx: {len(bare_mods)}); of asyncio/textual/keyring/rich: {', '.join(heavy)}"
     rows = [
-        Row("1. zwr get --json, whole process (median)", z * 1000, b * 1000, "ms", "<= 1.3x bare httpx", z <= 1.3 * b)
+        Row(
+            "1. zwr get --json, whole process (median)",
+            z * 1000,
+            b * 1000,
+            "ms",
+            "<= 1.3x bare httpx",
+            z <= 1.3 * b,
+            note,
+        )
     ]
     if samples["curl"]:
         c = statistics.median(samples["curl"])
         rows.append(Row("1b. same, against curl", z * 1000, c * 1000, "ms", "(reference)", None))
     return rows
+
+
+def _imported(cmd: list[str], env: dict[str, str]) -> set[str]:
+    """Module names a command imports (``python -X importtime`` writes one line per module)."""
+    err = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stderr
+    return {line.rsplit("|", 1)[-1].strip() for line in err.splitlines() if line.startswith("import time:")} - {
+        "package"
+    }
 
 
 def fig2_first_paint(sim: SimProcess, repeats: int) -> list[Row]:
