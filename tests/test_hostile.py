@@ -510,3 +510,36 @@ def test_multi_member_gzip_and_raw_deflate_and_identity():
     assert "does not support (br)" in read(["br"], b"x")
     assert read(["gzip"], gzip.compress(b"ok") + b"\0\0trailing") == b"ok"  # ignored, as httpx does
     assert "larger than" in BodyReader([], "5000", limit=1000, max_layers=2).error.message
+
+
+def test_ctrl_c_ends_a_get_of_several_runs_at_once():
+    """Requests in flight on worker threads must not hold the process after Ctrl-C."""
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    def handler(conn, request):
+        conn.hang()
+
+    with HostileServer(handler) as server:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tui", "get", "1", "2", "3"],
+            env=env_for(server),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        try:
+            ends = time.monotonic() + 30
+            while len(server.requests) < 3 and time.monotonic() < ends and proc.poll() is None:
+                time.sleep(0.02)
+            assert len(server.requests) == 3
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=20)  # the requests themselves would run for 30 s and more
+        finally:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err

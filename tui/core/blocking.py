@@ -7,8 +7,8 @@ does its I/O without ever suspending, so the API coroutines (``get_run``...) run
 on their first step and ``_complete`` returns their value with no event loop at all. Whatever
 the API methods check (shapes, ``success: false``, IDs) holds for both clients.
 
-Thread-safe: ``get_runs`` fetches several runs at once on a small thread pool (one
-``httpx.Client``, one token fetch under the provider's lock).
+Thread-safe: ``get_runs`` fetches several runs at once on a few threads (one ``httpx.Client``,
+one token fetch under the provider's lock).
 """
 
 from __future__ import annotations
@@ -163,20 +163,56 @@ class BlockingClient:
 
     def get_runs(self, run_ids: Iterable[int]) -> list[RunResult | ZwrError]:
         """Several runs at once (at most ``settings.concurrency`` in flight), in the given order;
-        a run that failed is its ``ZwrError``. Anything else propagates."""
+        a run that failed is its ``ZwrError``. Anything else is raised here, in the caller's thread.
+
+        Daemon worker threads, so Ctrl-C ends ``zwr get`` at once instead of waiting for the
+        requests in flight (a thread pool's workers are joined at exit)."""
         ids = list(run_ids)
         if len(ids) <= 1:
             return [self._capture(i) for i in ids]
-        from concurrent.futures import ThreadPoolExecutor  # only for several runs
+        import threading
 
-        workers = min(len(ids), self.settings.concurrency)
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="zwr-get") as pool:
-            # Each task runs in a copy of this context, so a caller's ``deadline.within`` holds there too.
-            futures = [pool.submit(contextvars.copy_context().run, self._capture, i) for i in ids]
-            return [f.result() for f in futures]
+        results: list[Any] = [None] * len(ids)
+        pending = iter(enumerate(ids))
+        take = threading.Lock()
+
+        def worker() -> None:
+            while True:
+                with take:
+                    item = next(pending, None)
+                if item is None:
+                    return
+                index, run_id = item
+                try:
+                    results[index] = self._capture(run_id)
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread below
+                    results[index] = _Crash(exc)
+
+        # Each worker runs in a copy of this context, so a caller's ``deadline.within`` holds there too.
+        workers = [
+            threading.Thread(target=contextvars.copy_context().run, args=(worker,), name="zwr-get", daemon=True)
+            for _ in range(min(len(ids), self.settings.concurrency))
+        ]
+        for thread in workers:
+            thread.start()
+        for thread in workers:
+            thread.join()
+        for result in results:
+            if isinstance(result, _Crash):
+                raise result.error
+        return results
 
     def _capture(self, run_id: int) -> RunResult | ZwrError:
         try:
             return self.get_run(run_id)
         except ZwrError as exc:
             return exc
+
+
+class _Crash:
+    """An unexpected exception in a worker thread, carried to the caller's thread."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
