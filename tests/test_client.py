@@ -595,3 +595,19 @@ def test_zwr_get_imports_no_asyncio_textual_or_keyring(sim):
     forbidden = {m for m in imported if m.split(".")[0] in ("asyncio", "textual", "keyring", "rich", "uuid")}
     forbidden |= {m for m in imported if m.startswith("anyio._core._sockets")}
     assert forbidden == set()
+
+
+@pytest.mark.parametrize("field", ["read_timeout", "connect_timeout", "call_timeout"])
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -1.0, 0.0])
+def test_timeouts_must_be_positive_and_finite(field, value):
+    with pytest.raises(E.BadInput):
+        ClientSettings("http://127.0.0.1:1", **{field: value})
+
+
+@pytest.mark.parametrize("value", ["nan", "-1", "inf"])
+def test_get_refuses_a_bad_timeout_before_sending(sim, value):
+    from tests.conftest import cli_env, run_zwr
+
+    out = run_zwr("get", "19063", "--timeout", value, env=cli_env(sim))
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert sim.requests == []

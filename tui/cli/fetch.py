@@ -34,15 +34,16 @@ def get(ns: argparse.Namespace) -> int:
     try:
         run_ids = parse_run_ids(" ".join(ns.run_ids))
         connection = connection_from(ns)
+        settings = connection.settings()  # validates --timeout too: nothing is sent if it is wrong
     except ZwrError as exc:
         return _fail(exc)
-    return _get(connection, run_ids, ns.json)
+    return _get(settings, connection.auth, run_ids, ns.json)
 
 
-def _get(connection, run_ids: list[int], as_json: bool) -> int:
+def _get(settings, auth, run_ids: list[int], as_json: bool) -> int:
     from tui.core.blocking import BlockingClient
 
-    with BlockingClient(connection.settings(), connection.auth) as client:
+    with BlockingClient(settings, auth) as client:
         results = client.get_runs(run_ids)  # concurrently, in order; a failed run is its ZwrError
     paint = Painter(sys.stdout)
     code = exitcodes.OK

@@ -24,7 +24,8 @@ Retry modes (``RequestSpec.idempotent``):
   refused it unprocessed (429; 401 before a token renewal). Never after a timeout, a reset or a
   5xx, where Zuora may have acted on it.
 
-Every wait is clamped: a server-sent ``Retry-After`` to ``MAX_WAIT`` (``inf``/``nan`` included);
+Every wait is clamped: a server-sent ``Retry-After`` to ``MAX_WAIT`` (``inf`` included; ``nan`` is
+unreadable, so backoff applies);
 sleeps to the call's retry-wait budget and to its deadline (``settings.call_budget`` and the
 caller's ``deadline.within``); a sleep that would not fit ends the call with the error instead.
 """
