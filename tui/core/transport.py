@@ -138,8 +138,11 @@ class _AsyncBackend(httpcore.AsyncNetworkBackend):
 
 
 def _install(transport: Any, wrapper: type) -> None:
-    pool = transport._pool  # no public way to pass a network backend through httpx (see module doc)
-    pool._network_backend = wrapper(pool._network_backend)
+    try:
+        pool = transport._pool  # no public way to pass a network backend through httpx (see module doc)
+        pool._network_backend = wrapper(pool._network_backend)
+    except AttributeError:  # a future httpx: still usable, but only per-read timeouts (the tests say so)
+        log.warning("cannot install the attempt deadline in this httpx version; reads time out one by one")
 
 
 # ---------------------------------------------------------------------------- the clients
