@@ -79,9 +79,18 @@ def bench_env(**extra: str) -> dict[str, str]:
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> float:
+    return timed_cpu(cmd, env)[0]
+
+
+def timed_cpu(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of one run of ``cmd``, that process only."""
     started = time.perf_counter()
-    subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - started
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, cmd)
+    return time.perf_counter() - started, usage.ru_utime + usage.ru_stime
 
 
 def run_json(cmd: list[str], env: dict[str, str], timeout: float = 900) -> dict:
@@ -89,6 +98,14 @@ def run_json(cmd: list[str], env: dict[str, str], timeout: float = 900) -> dict:
     if out.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed: {out.stderr[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def compile_zwr() -> None:
+    """Byte-compile zwr as pip does when it installs a wheel. This machine sets
+    PYTHONDONTWRITEBYTECODE=1, so an editable install would otherwise compile zwr's sources on
+    every start while httpx and Textual (installed, compiled) load bytecode: every figure that
+    starts a process would time Python's compiler. (``__pycache__`` is git-ignored.)"""
+    subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "tui")], check=True, stdout=subprocess.DEVNULL)
 
 
 # ----------------------------------------------------------------------------- figures
@@ -107,20 +124,50 @@ def fig1_get(sim: SimProcess, repeats: int) -> list[Row]:
     ]
     for cmd in (zwr_cmd, bare_cmd):
         timed(cmd, env)  # warm the page cache
-    samples = {"zwr": [], "bare": [], "curl": []}
+    samples: dict[str, list[float]] = {"zwr": [], "bare": [], "curl": []}
+    cpu: dict[str, list[float]] = {"zwr": [], "bare": []}
     for _ in range(repeats):  # interleaved, so machine noise hits all alike
-        samples["zwr"].append(timed(zwr_cmd, env))
-        samples["bare"].append(timed(bare_cmd, env))
+        for name, cmd in (("zwr", zwr_cmd), ("bare", bare_cmd)):
+            wall, used = timed_cpu(cmd, env)
+            samples[name].append(wall)
+            cpu[name].append(used)
         if shutil.which("curl"):
             samples["curl"].append(timed(curl_cmd, env))
     z, b = statistics.median(samples["zwr"]), statistics.median(samples["bare"])
+    zc, bc = statistics.median(cpu["zwr"]), statistics.median(cpu["bare"])
+    zwr_mods, bare_mods = (
+        _imported([PY, "-X", "importtime", ZWR, *zwr_cmd[1:]], env),
+        _imported([PY, "-X", "importtime", *bare_cmd[1:]], env),
+    )
+    heavy = sorted({m.split(".")[0] for m in zwr_mods} & {"asyncio", "textual", "keyring", "rich"}) or ["none"]
+    note = (
+        f"CPU (user+sys, median): {zc * 1000:.0f} ms vs {bc * 1000:.0f} ms ({zc / bc:.2f}x), steadier than wall "
+        f"time on a shared machine; modules imported: {len(zwr_mods)} (bare httpx: {len(bare_mods)}); "
+        f"of asyncio/textual/keyring/rich: {', '.join(heavy)}"
+    )
     rows = [
-        Row("1. zwr get --json, whole process (median)", z * 1000, b * 1000, "ms", "<= 1.3x bare httpx", z <= 1.3 * b)
+        Row(
+            "1. zwr get --json, whole process (median)",
+            z * 1000,
+            b * 1000,
+            "ms",
+            "<= 1.3x bare httpx",
+            z <= 1.3 * b,
+            note,
+        )
     ]
     if samples["curl"]:
         c = statistics.median(samples["curl"])
         rows.append(Row("1b. same, against curl", z * 1000, c * 1000, "ms", "(reference)", None))
     return rows
+
+
+def _imported(cmd: list[str], env: dict[str, str]) -> set[str]:
+    """Module names a command imports (``python -X importtime`` writes one line per module)."""
+    err = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stderr
+    return {line.rsplit("|", 1)[-1].strip() for line in err.splitlines() if line.startswith("import time:")} - {
+        "package"
+    }
 
 
 def fig2_first_paint(sim: SimProcess, repeats: int) -> list[Row]:
@@ -436,6 +483,7 @@ def main() -> int:
         ),
     }[size]
     started = time.monotonic()
+    compile_zwr()
     rows: list[Row] = []
     demo = SimProcess()
     finished = SimProcess("--synthetic", str(max(p["runs_mem"], p["cpu_runs"])), "--synthetic-finished")

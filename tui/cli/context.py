@@ -7,7 +7,6 @@ the run is what the user asked for.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -15,12 +14,16 @@ from typing import TYPE_CHECKING
 from tui.core.client import WorkflowResult, ZuoraClient
 from tui.core.environments import environment_for
 from tui.core.errors import ZwrError
+from tui.core.lazy import lazy_module
 from tui.core.model import Run, Workflow
 from tui.core.present import plural
 from tui.core.text import printable
 
 if TYPE_CHECKING:  # `zwr get` uses this module too, and needs neither
+    from tui.core.blocking import BlockingClient
     from tui.core.report import Incident
+
+asyncio = lazy_module("asyncio")  # `zwr get` (blocking) imports this module and must not load asyncio
 
 
 def environment_name(base_url: str, label: str = "") -> str:
@@ -30,16 +33,32 @@ def environment_name(base_url: str, label: str = "") -> str:
     return f"{name} ({base_url})" if name and name != base_url else base_url
 
 
+def _workflow_ids(runs: Iterable[Run]) -> list[str]:
+    return list(dict.fromkeys(run.original_workflow_id for run in runs if run.original_workflow_id))
+
+
 async def fetch_workflows(client: ZuoraClient, runs: Iterable[Run]) -> dict[str, WorkflowResult | ZwrError]:
     """The definition of every workflow ``runs`` name, each fetched once, concurrently. A
     failure is kept as its error (for a note), never raised."""
-    ids = list(dict.fromkeys(run.original_workflow_id for run in runs if run.original_workflow_id))
+    ids = _workflow_ids(runs)
     results = await asyncio.gather(*(client.get_workflow(i) for i in ids), return_exceptions=True)
     found: dict[str, WorkflowResult | ZwrError] = {}
     for workflow_id, result in zip(ids, results):
         if isinstance(result, BaseException) and not isinstance(result, ZwrError):
             raise result
         found[workflow_id] = result
+    return found
+
+
+def fetch_workflows_blocking(client: BlockingClient, runs: Iterable[Run]) -> dict[str, WorkflowResult | ZwrError]:
+    """``fetch_workflows`` for the blocking ``zwr get``: one request per distinct workflow (runs
+    of one workflow are the common case), a failure kept as its error."""
+    found: dict[str, WorkflowResult | ZwrError] = {}
+    for workflow_id in _workflow_ids(runs):
+        try:
+            found[workflow_id] = client.get_workflow(workflow_id)
+        except ZwrError as exc:
+            found[workflow_id] = exc
     return found
 
 

@@ -1,22 +1,29 @@
-"""``zwr get`` and ``zwr tasks``: headless fetches for scripts and plain terminals (``zwr watch``: watch.py)."""
+"""``zwr get`` and ``zwr tasks``: headless fetches for scripts and plain terminals (``zwr watch``: watch.py).
+
+``get`` is blocking (``core.blocking``: no event loop, no asyncio import) because a one-shot
+command would otherwise spend more time starting asyncio than on its request; ``tasks`` uses the
+async client. Both run the same request policy.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 
 from tui.cli import exitcodes
 from tui.cli.connect import connection_from
-from tui.cli.context import fetch_workflows, workflow_for
+from tui.cli.context import fetch_workflows_blocking, workflow_for
 from tui.cli.output import Painter, callout_lines, error_line, summary, task_line, write
 from tui.core.client import RunResult, ZuoraClient
 from tui.core.errors import BadResponse, ZwrError
+from tui.core.lazy import lazy_module
 from tui.core.model import TaskStatus
 from tui.core.present import plural, tasks_listed
 from tui.core.runid import parse_run_id, parse_run_ids
 from tui.core.text import printable
+
+asyncio = lazy_module("asyncio")  # loaded by watch/tasks only: `zwr get` never needs it
 
 
 def _fail(error: ZwrError, prefix: str = "") -> int:
@@ -28,16 +35,21 @@ def get(ns: argparse.Namespace) -> int:
     try:
         run_ids = parse_run_ids(" ".join(ns.run_ids))
         connection = connection_from(ns)
+        settings = connection.settings()  # validates --timeout too: nothing is sent if it is wrong
     except ZwrError as exc:
         return _fail(exc)
-    return asyncio.run(_get(connection, run_ids, ns.json))
+    return _get(settings, connection.auth, run_ids, ns.json)
 
 
-async def _get(connection, run_ids: list[int], as_json: bool) -> int:
-    async with ZuoraClient(connection.settings(), connection.auth) as client:
-        results = await asyncio.gather(*(client.get_run(i) for i in run_ids), return_exceptions=True)
+def _get(settings, auth, run_ids: list[int], as_json: bool) -> int:
+    from tui.core.blocking import BlockingClient
+
+    with BlockingClient(settings, auth) as client:
+        results = client.get_runs(run_ids)  # concurrently, in order; a failed run is its ZwrError
         # issue 14: the workflow's name, version, trigger and schedule (not for --json: Zuora's run object as is)
-        found = {} if as_json else await fetch_workflows(client, [r.run for r in results if isinstance(r, RunResult)])
+        found = (
+            {} if as_json else fetch_workflows_blocking(client, [r.run for r in results if isinstance(r, RunResult)])
+        )
     paint = Painter(sys.stdout)
     code = exitcodes.OK
     documents = []

@@ -1,84 +1,68 @@
-"""The async Zuora Workflow client: one place that talks HTTP, retries, and maps errors.
+"""The async Zuora Workflow client: the API calls (runs, tasks) over one request policy.
 
 Design rules (see ../shared/reference):
+- the request policy (retries, backoff, Retry-After, token renewal, deadlines, the origin
+  check, status -> error) lives in ``policy.py``, written once; this class is its async driver
+  and ``blocking.py`` its blocking one (``zwr get``), so both behave the same by construction;
 - the bearer token is sent only to the configured origin; redirects are never followed and
   ``next_page`` is never requested as such: its page number is asked of the configured host;
-- GETs retry on 429/502/503/504, timeouts and connection errors with full-jitter backoff,
-  honour ``Retry-After``, and give up within a bounded total wait;
-- bodies are read in streaming mode with a hard size cap (after gzip decoding);
+- bodies are read raw and decoded by ``body.BodyReader`` under a hard size cap that holds after
+  every Content-Encoding layer; every attempt ends by its deadline (``transport.py``);
 - in-flight requests are bounded by a semaphore, held only while a request is on the wire.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import random
-import socket
-import ssl
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 import httpx
 
-from tui import __version__
+from tui.core import deadline
 from tui.core import errors as E
+from tui.core import transport as T
 from tui.core.auth import AuthProvider
-from tui.core.environments import origin, validate_base_url
+from tui.core.body import BodyReader
+from tui.core.environments import origin
 from tui.core.errors import parse_error_body, read_error_json
-from tui.core.headers import new_track_id, normalise_id_list, validate_track_id
+from tui.core.lazy import lazy_module
 from tui.core.model import Run, Task, Workflow, parse_int
 from tui.core.pagination import PageRequest, TaskPager
-from tui.core.ratelimit import RateLimit, parse_retry_after
+from tui.core.policy import RETRY_STATUSES, Failure, Flow, NeedToken, Policy, RequestSpec, Response, Send, Sleep
+from tui.core.ratelimit import RateLimit
 from tui.core.search import TaskQuery, TaskSearch
 from tui.core.secret import Secret
+from tui.core.settings import ClientSettings
+from tui.core.text import printable
+
+if TYPE_CHECKING:
+    from random import Random
+
+# Loaded on first use: the blocking `zwr get` path imports this module but never touches asyncio.
+asyncio = lazy_module("asyncio")
 
 log = logging.getLogger("zwr.client")
 
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
+__all__ = ["RETRY_STATUSES", "ClientSettings", "RequestSpec", "Response", "ZuoraClient"]
 
 
-@dataclass(frozen=True, slots=True)
-class ClientSettings:
-    base_url: str
-    entity_ids: str | None = None
-    org_ids: str | None = None
-    track_id: str | None = None  # fixed Track-Id; otherwise one is generated per request
-    connect_timeout: float = 5.0
-    read_timeout: float = 30.0
-    max_body_bytes: int = 8 * 1024 * 1024
-    max_attempts: int = 4
-    max_retry_wait: float = 30.0
-    backoff_base: float = 0.5
-    backoff_cap: float = 8.0
-    concurrency: int = 8
-    page_concurrency: int = 8  # Zuora allows 40 requests in flight per tenant
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "base_url", validate_base_url(self.base_url))
-        object.__setattr__(self, "entity_ids", normalise_id_list(self.entity_ids, "Entity IDs"))
-        object.__setattr__(self, "org_ids", normalise_id_list(self.org_ids, "Org IDs"))
-        if self.track_id is not None:
-            validate_track_id(self.track_id)
-
-
-@dataclass(frozen=True, slots=True)
-class ResponseMeta:
+# NamedTuples, not frozen dataclasses: each of those costs ~1 ms of `zwr get` start-up.
+class ResponseMeta(NamedTuple):
     status: int
     request_id: str | None
     track_id: str | None
     rate_limit: RateLimit | None
     elapsed: float
     attempts: int
-    fetched_at: float = field(default_factory=time.time)
+    fetched_at: float  # time.time() when the answer was read
 
 
-@dataclass(frozen=True, slots=True)
-class RunResult:
+class RunResult(NamedTuple):
     run: Run
     meta: ResponseMeta
 
@@ -100,95 +84,7 @@ class TaskList:
         return self.partial is None
 
 
-@dataclass(slots=True)
-class _Raw:
-    status: int
-    headers: httpx.Headers
-    body: bytes
-    request_id: str | None
-    elapsed: float
-
-
-def _describe_transport_error(exc: Exception, base_url: str) -> E.ZwrError:
-    host = urlsplit(base_url).hostname or base_url
-    chain: list[BaseException] = []
-    cursor: BaseException | None = exc
-    while cursor is not None and len(chain) < 10:
-        chain.append(cursor)
-        cursor = cursor.__cause__ or cursor.__context__
-    text = " ".join(f"{type(e).__name__} {e}" for e in chain).lower()
-    if any(isinstance(e, ConnectionRefusedError) for e in chain):
-        text += " refused"
-    if any(isinstance(e, socket.gaierror) for e in chain):
-        text += " name resolution"
-    if any(isinstance(e, ssl.SSLError) for e in chain):
-        text += " certificate"
-    if isinstance(exc, httpx.TimeoutException):
-        kind = "connecting to" if isinstance(exc, httpx.ConnectTimeout) else "waiting for an answer from"
-        return E.Timeout(f"Timed out {kind} {host}.")
-    if "certificate" in text or "ssl" in text or "tls" in text:
-        return E.NetworkError(
-            f"TLS failure talking to {host}: the server's certificate is not trusted "
-            "(check the base URL; zwr never skips certificate checks)."
-        )
-    if (
-        "name or service not known" in text
-        or "nodename nor servname" in text
-        or "name resolution" in text
-        or "getaddrinfo" in text
-        or "no address associated" in text
-    ):
-        return E.NetworkError(f"Cannot resolve host {host}: check the base URL and your DNS/network.")
-    if "refused" in text:
-        return E.NetworkError(f"Connection refused by {host}: nothing is listening there.")
-    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
-        return E.NetworkError(f"The connection to {host} was closed in the middle of a response.")
-    return E.NetworkError(f"Network error talking to {host} ({type(exc).__name__}).")
-
-
-def _status_error(status: int, raw: _Raw, *, what: str, renewable: bool) -> E.ZwrError:
-    body = parse_error_body(raw.body)
-    common: dict[str, Any] = {"status": status, "request_id": raw.request_id, "zuora_text": body.text}
-    if status == 401:
-        hint = (
-            "the OAuth client ID or secret was rejected, or a fresh token was refused"
-            if renewable
-            else "the bearer token is invalid or has expired (tokens live one hour)"
-        )
-        return E.AuthError(f"Zuora refused the credentials (HTTP 401): {hint}.", **common)
-    if status == 403:
-        return E.PermissionDenied(
-            'Permission denied (HTTP 403): your Zuora user needs the "Workflow View Access" permission '
-            "(and access to this entity/org).",
-            **common,
-        )
-    if status == 404:
-        return E.NotFound(
-            f"{what} was not found (HTTP 404). Runs are kept 30 days by default in sandboxes and 45 days "
-            "in production, so an old bookmark can point at a deleted run; also check the environment "
-            "and entity.",
-            **common,
-        )
-    if status == 429:
-        retry = parse_retry_after(raw.headers.get("Retry-After"))
-        return E.RateLimited(
-            "Rate limited by Zuora (HTTP 429)" + (f": retry in {retry:.0f}s." if retry is not None else "."),
-            retry_after=retry,
-            **common,
-        )
-    if 500 <= status <= 599:
-        retry = parse_retry_after(raw.headers.get("Retry-After"))
-        return E.ServerError(f"Zuora had a server error (HTTP {status}).", retry_after=retry, **common)
-    if 300 <= status <= 399:
-        target = urlsplit(raw.headers.get("Location", "")).hostname or "another location"
-        return E.BadResponse(
-            f"Zuora answered with a redirect (HTTP {status}) to {target}; "
-            "zwr does not follow redirects, so credentials never leave the configured host.",
-            **common,
-        )
-    if status == 400:
-        return E.BadInput("Zuora rejected the request (HTTP 400).", **common)
-    return E.BadResponse(f"Unexpected HTTP {status} from Zuora.", **common)
+_Raw = Response  # the name the API methods below use for a complete response
 
 
 class ZuoraClient:
@@ -200,27 +96,18 @@ class ZuoraClient:
         auth: AuthProvider,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        rng: random.Random | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        rng: Random | None = None,
     ) -> None:
         self.settings = settings
         self.auth = auth
         self._origin = origin(settings.base_url)
         self._base_path = urlsplit(settings.base_url).path
         self._sleep = sleep
-        self._rng = rng or random.Random()
-        self._semaphore: asyncio.Semaphore | None = None
-        self._semaphore_loop: asyncio.AbstractEventLoop | None = None
-        timeout = httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout)
-        limits = httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency)
-        self._http = httpx.AsyncClient(
-            timeout=timeout,
-            limits=limits,
-            follow_redirects=False,
-            transport=transport,
-            trust_env=False,
-            headers={"User-Agent": f"zwr/{__version__}"},
-        )
+        self.policy = Policy(settings, rng)
+        self._semaphore: Any = None
+        self._semaphore_loop: Any = None
+        self._http = self._make_http(transport)
         self.rate_limit: RateLimit | None = None
         self.last_request_id: str | None = None
         self.in_flight = 0
@@ -228,8 +115,11 @@ class ZuoraClient:
         self.requests_sent = 0
         self._sent_at_rate_mark = 0
 
+    def _make_http(self, transport: httpx.AsyncBaseTransport | None) -> Any:
+        return T.async_http(self.settings, transport)
+
     def __repr__(self) -> str:
-        return f"ZuoraClient(base_url={self.settings.base_url!r})"
+        return f"{type(self).__name__}(base_url={self.settings.base_url!r})"
 
     def budget_left(self) -> tuple[int, float] | None:
         """Requests we may still send in the window ``RateLimit-Remaining`` belongs to (our
@@ -251,79 +141,89 @@ class ZuoraClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    # ------------------------------------------------------------------ plumbing
+    # ------------------------------------------------------------------ the driver
 
-    def _sem(self) -> asyncio.Semaphore:
+    def _sem(self) -> Any:
         loop = asyncio.get_running_loop()
         if self._semaphore is None or self._semaphore_loop is not loop:
             self._semaphore = asyncio.Semaphore(self.settings.concurrency)
             self._semaphore_loop = loop
         return self._semaphore
 
-    def _headers(self, token: Secret | None) -> dict[str, str]:
-        headers = {
-            "Accept": "application/json",
-            "Accept-Encoding": "gzip",
-            "Zuora-Track-Id": self.settings.track_id or new_track_id(),
-        }
-        if self.settings.entity_ids:
-            headers["Zuora-Entity-Ids"] = self.settings.entity_ids
-        if self.settings.org_ids:
-            headers["Zuora-Org-Ids"] = self.settings.org_ids
-        if token is not None:
-            headers["Authorization"] = "Bearer " + token.reveal()
-        return headers
-
     def url(self, path: str) -> str:
         return self.settings.base_url + path
 
-    async def _send(
-        self,
-        method: str,
-        url: str,
-        *,
-        params: dict[str, Any] | None = None,
-        token: Secret | None = None,
-        form: dict[str, str] | None = None,
-    ) -> _Raw:
-        if origin(url) != self._origin:  # defence in depth: nothing leaves the configured origin
-            raise E.BadResponse("Refusing to send a request outside the configured Zuora host.")
-        headers = self._headers(token)
-        cap = self.settings.max_body_bytes
-        async with self._sem():
-            self.in_flight += 1
-            self.max_in_flight = max(self.max_in_flight, self.in_flight)
-            self.requests_sent += 1
-            started = time.perf_counter()
+    async def _drive(self, flow: Flow) -> Any:
+        """Run a policy flow: perform its sends, sleeps and token requests; return its result."""
+        reply: Any = None
+        while True:
             try:
-                request = self._http.build_request(method, url, params=params, headers=headers, data=form)
+                step = flow.send(reply)
+            except StopIteration as done:
+                return done.value
+            if isinstance(step, Send):
+                reply = await self._exchange(step)
+            elif isinstance(step, Sleep):
+                log.debug("retrying in %.2fs", step.seconds)
+                await (self._sleep or asyncio.sleep)(step.seconds)
+                reply = None
+            else:
+                reply = await self._token(step)
+
+    async def _token(self, step: NeedToken) -> Secret:
+        auth = self.auth
+        if step.stale is not None:
+            auth.invalidate(step.stale)
+        token = auth.cached()
+        if token is not None:
+            return token
+        async with auth.async_lock():
+            token = auth.cached()
+            if token is None:
+                token = await self._drive(self.policy.token_exchange(auth))
+            return token
+
+    async def token(self) -> Secret:
+        """A valid bearer token (fetched or renewed if needed)."""
+        return await self._token(NeedToken())
+
+    async def _exchange(self, send: Send) -> Response | Failure:
+        """One attempt on the wire, bounded by ``send.deadline`` (connect + headers + body)."""
+        out = send.outgoing
+        async with self._sem():
+            self._on_start()
+            started = time.perf_counter()
+            mark = deadline.attempt.set(send.deadline)
+            try:
+                request = self._http.build_request(
+                    out.method, out.url, params=out.params, headers=out.headers(), content=out.content()
+                )
                 response = await self._http.send(request, stream=True)
                 try:
-                    declared = response.headers.get("Content-Length")
-                    if (
-                        declared
-                        and declared.isdigit()
-                        and int(declared) > cap
-                        and "gzip" not in response.headers.get("Content-Encoding", "")
-                    ):
-                        raise self._too_large(response)
-                    chunks: list[bytes] = []
-                    size = 0
-                    async for chunk in response.aiter_bytes():
-                        size += len(chunk)
-                        if size > cap:
-                            raise self._too_large(response)
-                        chunks.append(chunk)
+                    reader = BodyReader.for_headers(
+                        response.headers, limit=self.settings.max_body_bytes, max_layers=self.settings.max_encodings
+                    )
+                    if reader.wants_more:
+                        chunks = response.aiter_raw()
+                        while reader.feed(await anext(chunks, None)):  # no local ever holds a chunk
+                            pass
                 finally:
                     await response.aclose()
-            except E.ZwrError:
-                raise
-            except httpx.DecodingError:
-                raise E.BadResponse("Zuora sent a compressed body that could not be decoded.") from None
             except (httpx.TransportError, OSError) as exc:
-                raise _describe_transport_error(exc, self.settings.base_url) from None
+                return T.failure(exc, self.settings.base_url, send.timeout)
             finally:
+                deadline.attempt.reset(mark)
                 self.in_flight -= 1
+        return self._finish(out.method, out.url, response, reader, started)
+
+    def _on_start(self) -> None:
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        self.requests_sent += 1
+
+    def _finish(
+        self, method: str, url: str, response: httpx.Response, reader: BodyReader, started: float
+    ) -> Response | Failure:
         elapsed = time.perf_counter() - started
         request_id = response.headers.get("Zuora-Request-Id")
         if request_id:
@@ -338,83 +238,22 @@ class ZuoraClient:
             urlsplit(url).path,
             response.status_code,
             elapsed * 1000,
-            request_id,
+            printable(request_id, 64) if request_id else None,
         )
-        return _Raw(response.status_code, response.headers, b"".join(chunks), request_id, elapsed)
+        if reader.error is not None:
+            error = reader.error
+            error.status, error.request_id = response.status_code, request_id
+            return Failure(error)
+        return Response(response.status_code, response.headers, reader.body(), request_id, elapsed)
 
-    def _too_large(self, response: httpx.Response) -> E.BadResponse:
-        mb = self.settings.max_body_bytes / (1024 * 1024)
-        return E.BadResponse(
-            f"Zuora's response is larger than the {mb:.0f} MB limit; not read.",
-            status=response.status_code,
-            request_id=response.headers.get("Zuora-Request-Id"),
-        )
-
-    def _backoff(self, attempt: int) -> float:
-        ceiling = min(self.settings.backoff_cap, self.settings.backoff_base * (2 ** (attempt - 1)))
-        return self._rng.uniform(0, ceiling)
-
-    async def _get(self, url: str, *, params: dict[str, Any] | None = None, what: str) -> tuple[_Raw, int]:
+    async def _get(self, url: str, *, params: dict[str, Any] | None = None, what: str) -> tuple[Response, int]:
         """GET with auth renewal and retries. Returns the successful response and attempt count."""
-        waited = 0.0
-        renewed = False
-        attempt = 0
-        while True:
-            attempt += 1
-            token = await self.auth.token(self)
-            error: E.ZwrError
-            try:
-                raw = await self._send("GET", url, params=params, token=token)
-            except (E.Timeout, E.NetworkError) as exc:
-                error, retry_after = exc, None
-            else:
-                if 200 <= raw.status < 300:
-                    return raw, attempt
-                if raw.status == 401 and self.auth.renewable and not renewed:
-                    renewed = True
-                    self.auth.invalidate(token)
-                    attempt -= 1  # the renewal retry is not a failure attempt
-                    continue
-                error = _status_error(raw.status, raw, what=what, renewable=self.auth.renewable)
-                if raw.status not in RETRY_STATUSES:
-                    raise error
-                retry_after = error.retry_after
-            delay = retry_after if retry_after is not None else self._backoff(attempt)
-            if attempt >= self.settings.max_attempts or waited + delay > self.settings.max_retry_wait:
-                error.message += f" Gave up after {attempt} attempt{'s' if attempt > 1 else ''}."
-                raise error
-            log.debug("retrying %s in %.2fs after %s", what, delay, error.kind)
-            await self._sleep(delay)
-            waited += delay
+        spec = RequestSpec("GET", url, what, params=params)
+        return await self._drive(self.policy.exchange(spec, renewable=self.auth.renewable))
 
-    async def _post_token(self, client_id: str, secret: Secret) -> _Raw:
-        """Exchange client credentials for a token. Called by ``OAuthClientCredentials`` only."""
-        form = {"client_id": client_id, "client_secret": secret.reveal(), "grant_type": "client_credentials"}
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                raw = await self._send("POST", self.url("/oauth/token"), form=form)
-            except (E.Timeout, E.NetworkError):
-                if attempt >= 2:
-                    raise
-                await self._sleep(self._backoff(attempt))
-                continue
-            if 200 <= raw.status < 300:
-                return raw
-            if raw.status in (400, 401):
-                body = parse_error_body(raw.body)
-                raise E.AuthError(
-                    f"Zuora rejected the OAuth client ID or secret (token request failed, HTTP {raw.status}).",
-                    status=raw.status,
-                    request_id=raw.request_id,
-                    zuora_text=body.text,
-                )
-            error = _status_error(raw.status, raw, what="The token endpoint", renewable=True)
-            if raw.status in RETRY_STATUSES and attempt < 2 and (error.retry_after or 0) <= 10:
-                await self._sleep(error.retry_after if error.retry_after is not None else self._backoff(attempt))
-                continue
-            raise error
+    async def call(self, spec: RequestSpec) -> tuple[Response, int]:
+        """Any request through the policy, e.g. a write (see ``RequestSpec.write``)."""
+        return await self._drive(self.policy.exchange(spec, renewable=self.auth.renewable))
 
     @staticmethod
     def _json(raw: _Raw, what: str) -> Any:
@@ -453,6 +292,7 @@ class ZuoraClient:
             RateLimit.from_headers(raw.headers),
             raw.elapsed,
             attempts,
+            time.time(),
         )
 
     # ------------------------------------------------------------------ API

@@ -3,7 +3,8 @@
 Every failure a user can meet is one of these classes. Each carries what a person needs to
 act or to ask Zuora support: the HTTP status, Zuora's own error text, and the
 ``Zuora-Request-Id``. Messages never contain credentials: they are built from response
-bodies and our own words, never from request headers or bodies.
+bodies and our own words, never from request headers or bodies, and every text an error
+carries is scrubbed of the secrets zwr holds (a server may echo our request back).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from tui.core.redact import scrub
 from tui.core.text import printable
 
 RETRYABLE_REASON_CATEGORIES = frozenset({50, 60, 61, 70, 99})
@@ -33,11 +35,12 @@ class ZwrError(Exception):
         zuora_text: str | None = None,
         retry_after: float | None = None,
     ) -> None:
+        message = scrub(message)
         super().__init__(message)
         self.message = message
         self.status = status
-        self.request_id = request_id
-        self.zuora_text = zuora_text
+        self.request_id = scrub(request_id) if request_id else request_id
+        self.zuora_text = scrub(zuora_text) if zuora_text else zuora_text
         self.retry_after = retry_after
 
     def describe(self) -> str:
@@ -147,9 +150,39 @@ class ErrorBody:
         return self.success is False or (self.error_shaped and bool(self.texts))
 
 
-_TAGS = re.compile(r"<[^>]*>")
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _SPACES = re.compile(r"\s+")
+_TITLE_OPEN = re.compile(r"<title", re.IGNORECASE)  # literal searches: linear
+_TITLE_CLOSE = re.compile(r"</title", re.IGNORECASE)
+
+
+def html_text(page: str) -> str:
+    """The title of an HTML page, or its text with tags removed. Linear time on any input.
+
+    Plain ``str.find`` scans that never revisit a character: the regexes used before
+    (``<[^>]*>`` and ``<title[^>]*>(.*?)</title>``) backtracked quadratically, so 64 KB of
+    ``<`` took seconds (and stalled the UI event loop).
+    """
+    start = _TITLE_OPEN.search(page)
+    if start is not None:
+        opened = page.find(">", start.end())
+        closed = _TITLE_CLOSE.search(page, opened) if opened != -1 else None
+        if closed is not None:
+            return _SPACES.sub(" ", page[opened + 1 : closed.start()]).strip()
+    parts: list[str] = []
+    position = 0
+    while True:
+        tag = page.find("<", position)
+        if tag == -1:
+            parts.append(page[position:])
+            break
+        end = page.find(">", tag)
+        if end == -1:  # an unclosed "<": keep the rest as text
+            parts.append(page[position:])
+            break
+        parts.append(page[position:tag])
+        parts.append(" ")
+        position = end + 1
+    return _SPACES.sub(" ", "".join(parts)).strip()
 
 
 def _as_text(value: object) -> str | None:
@@ -190,9 +223,7 @@ def parse_error_body(body: bytes | str | None) -> ErrorBody:
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):
-        title = _TITLE.search(body)
-        raw = title.group(1) if title else _TAGS.sub(" ", body)
-        raw = _SPACES.sub(" ", raw).strip()
+        raw = html_text(body)
         return ErrorBody((raw[:200],) if raw else (), ())
     return read_error_json(data)
 

@@ -6,8 +6,6 @@ secret or bearer token holds it as a ``Secret`` so those prints show ``Secret('*
 
 from __future__ import annotations
 
-import hashlib
-
 from tui.core import redact
 
 
@@ -26,6 +24,8 @@ class Secret:
 
     def fingerprint(self) -> str:
         """A short, non-reversible tag so a person can tell two secrets apart."""
+        import hashlib  # rarely needed: kept off the start-up path
+
         return "sha256:" + hashlib.sha256(self._value.encode()).hexdigest()[:8]
 
     def __bool__(self) -> bool:
