@@ -588,6 +588,7 @@ class _Handler(BaseHTTPRequestHandler):
                 sim.idempotency[key].answer = (status, payload, headers)
         fault = acted[0] if acted else None
         if fault is not None and fault.kind == "hang":
+            self._record(status)  # tests read sim.requests as soon as the client gives up
             time.sleep(fault.delay)  # the client has given up by now: the answer goes nowhere
         elif fault is not None:
             self._apply_fault(fault, run_id)
