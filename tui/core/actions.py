@@ -320,10 +320,6 @@ class Batch:
         return sum(1 for r in self.records if r.ok)
 
     @property
-    def failed(self) -> list[Record]:
-        return [r for r in self.records if r.result in (REFUSED, UNKNOWN)]
-
-    @property
     def not_attempted(self) -> list[Record]:
         return [r for r in self.records if r.result == NOT_SENT]
 
