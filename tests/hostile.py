@@ -16,8 +16,8 @@ a test that reads ``server.requests`` after a call never races the server. Every
 bounded: ``close()`` stops trickles, closes sockets and joins threads with a timeout.
 
 ``run_measured`` runs a command (``zwr get`` as a subprocess) and returns its exit code,
-output, wall time and its own peak RSS (``os.wait4``: that child only, not every child the
-test process ever had).
+output, wall time and its own peak RSS (the child's VmHWM, read by the child itself at exit: not
+every child the test process ever had, nor the test process's own size inherited through fork).
 """
 
 from __future__ import annotations
@@ -251,11 +251,32 @@ class Outcome:
     maxrss_mb: float
 
 
+# The child reports the peak of its own address space (VmHWM) at exit. ``os.wait4``'s ru_maxrss is
+# not enough: Linux carries the forked copy of the test process's high-water mark across exec, so
+# after a memory-hungry test (hypothesis) every child "peaked" at the pytest process's size.
+_PEAK = (
+    "import atexit, os, runpy, sys\n"
+    "def _peak():\n"
+    "    with open('/proc/self/status') as status, open(os.environ['HOSTILE_PEAK_FILE'], 'w') as out:\n"
+    "        out.write(next((line.split()[1] for line in status if line.startswith('VmHWM:')), ''))\n"
+    "atexit.register(_peak)\n"
+    "sys.argv = ['zwr', *sys.argv[1:]]\n"
+    "runpy.run_module('tui', run_name='__main__', alter_sys=True)\n"
+)
+
+
 def run_measured(args: list[str], env: dict[str, str], timeout: float = 90.0) -> Outcome:
     """Run ``python -m tui ARGS``; kill it after ``timeout``; report its own peak RSS."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.TemporaryDirectory() as tmp:
+        peak_file = os.path.join(tmp, "peak")
         started = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-m", "tui", *args], env=env, stdout=out, stderr=err, cwd=ROOT)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _PEAK, *args],
+            env={**env, "HOSTILE_PEAK_FILE": peak_file},
+            stdout=out,
+            stderr=err,
+            cwd=ROOT,
+        )
         killer = threading.Timer(timeout, proc.kill)
         killer.start()
         try:
@@ -266,10 +287,15 @@ def run_measured(args: list[str], env: dict[str, str], timeout: float = 90.0) ->
         seconds = time.monotonic() - started
         out.seek(0)
         err.seek(0)
+        try:
+            with open(peak_file) as reported:
+                peak_kib = float(reported.read())
+        except (OSError, ValueError):  # killed before it could say: the (upper bound) rusage figure
+            peak_kib = usage.ru_maxrss  # Linux reports KiB
         return Outcome(
             proc.returncode,
             out.read().decode(errors="replace"),
             err.read().decode(errors="replace"),
             seconds,
-            usage.ru_maxrss / 1024,  # Linux reports KiB
+            peak_kib / 1024,
         )

@@ -26,7 +26,7 @@ from tests.conftest import cli_env, run_zwr
 from tui.core import errors as E
 from tui.core.auth import OAuthClientCredentials, StaticToken
 from tui.core.client import ClientSettings, ZuoraClient
-from tui.core.errors import read_error_json
+from tui.core.errors import parse_error_body, read_error_json
 from tui.core.model import Run, RunStatus, Task, TaskStatus
 from tui.core.present import fmt_rate_limit
 from tui.core.ratelimit import QuotaPolicy, RateLimit
@@ -180,6 +180,44 @@ async def test_official_task_and_rerun_answers():
     assert task.callout.url == "https://rest.apisandbox.zuora.com/v1/action/query"
     assert task.callout.response_code == 500 and "unexpected error" in task.callout.response_body
     assert task.raw["parameters"]["strict_variables"] == "true"
+
+
+async def test_official_stop_and_rerun_answers_through_the_write_methods():
+    route = examples_route(
+        {
+            "/workflows/workflow_runs/19063/stop": Answer(body=example_bytes("stop_run_example.json")),
+            "/workflows/tasks/2771/rerun": Answer(body=example_bytes("task_rerun_example.json")),
+        }
+    )
+    with CannedServer(route) as server:
+        async with client_for(server.base_url) as client:
+            stopped = await client.stop_run(19063)
+            rerun = await client.rerun_task(2771, idempotency_key="zwr-conformance")
+        sent = server.seen("/rerun")
+    assert stopped.data == {"success": True} and stopped.meta.request_id
+    assert rerun.task.id == 2771 and rerun.task.status is TaskStatus.SUCCESS and rerun.meta.status == 200
+    headers = {name.lower(): value for name, value in sent[0].headers.items()}
+    assert sent[0].method == "POST" and headers["idempotency-key"] == "zwr-conformance"
+
+
+WRITE_ERRORS = [
+    ("error_stop_run_404.json", 404, E.NotFound, "45 days in production"),
+    ("error_workflow_errors.json", 409, E.Refused, "Zuora refused to stop run 19063 (HTTP 409)"),
+    ("error_common_reasons.json", 400, E.Refused, "Zuora refused to stop run 19063 (HTTP 400)"),
+    ("error_common_reasons.json", 200, E.Refused, "reported a failure"),
+    ("error_unauthorized.json", 401, E.AuthError, "HTTP 401"),
+]
+
+
+@pytest.mark.parametrize("name, status, error, text", WRITE_ERRORS, ids=[f"{e[0]}-{e[1]}" for e in WRITE_ERRORS])
+async def test_official_error_bodies_on_a_stop(name, status, error, text):
+    answer = Answer(status, example_bytes(name), {"WWW-Authenticate": "Bearer"} if status == 401 else {})
+    with CannedServer(examples_route({"/workflows/workflow_runs/19063/stop": answer})) as server:
+        async with client_for(server.base_url) as client:
+            with pytest.raises(error) as info:
+                await client.stop_run(19063)
+    zuora_words = parse_error_body(example_bytes(name)).text
+    assert text in info.value.message and info.value.zuora_text == zuora_words and info.value.request_id
 
 
 ERRORS = [
@@ -411,7 +449,11 @@ def test_simulator_error_bodies_match_official(sim):
     assert (task.status_code, task.json()) == (404, example("error_bad_request_Errors.json"))
     assert run.status_code == 404 and shape(run.json()) == shape(example("error_common_reasons.json"))
     assert str(run.json()["reasons"][0]["code"]).endswith("40")  # Zuora's "not found" category
-    assert sim_get(sim, "/workflows/workflow_runs/19063/stop", method="PUT").json() == example("stop_run_example.json")
+    assert sim_get(sim, "/workflows/workflow_runs/19072/stop", method="PUT").json() == example("stop_run_example.json")
+    ended = sim_get(sim, "/workflows/workflow_runs/19063/stop", method="PUT")  # zwr's assumption: 409
+    assert ended.status_code == 409 and shape(ended.json()) == shape(example("error_workflow_errors.json"))
+    rerun = sim_get(sim, "/workflows/tasks/1906600010/rerun", method="POST")
+    assert rerun.status_code == 200 and set(example("task_rerun_example.json")) <= set(rerun.json())
 
 
 def test_simulator_rate_limit_headers_match_official():

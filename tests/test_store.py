@@ -39,6 +39,24 @@ def test_config_round_trip_keeps_unknown_keys():
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
+def test_allow_write_is_off_unless_a_profile_says_true(isolated_env):
+    """Issue 15: writes to Zuora are off for every profile unless it says ``allow_write = true``."""
+    path = paths.config_file()
+    path.parent.mkdir(parents=True)
+    path.write_text('[profiles.ro]\nenv = "us-prod-2"\n[profiles.rw]\nenv = "us-test"\nallow_write = true\n')
+    cfg = load_config()
+    env = {"ZUORA_BEARER_TOKEN": "t"}
+    assert not resolve(Options(), env, profile=cfg.profiles["ro"]).allow_write
+    assert resolve(Options(), env, profile=cfg.profiles["rw"]).allow_write
+    assert not resolve(Options(base_url="https://rest.zuora.com"), env).allow_write  # no profile: read-only
+    save_config(cfg.with_profile(Profile("new", env="us-test")))
+    again = load_config()
+    assert again.profiles["rw"].allow_write and "allow_write" not in path.read_text().split("[profiles.new]")[1]
+    path.write_text('[profiles.odd]\nenv = "us-test"\nallow_write = "yes"\n')
+    odd = load_config()
+    assert odd.profiles == {} and "allow_write must be true or false" in odd.warning
+
+
 def test_invalid_config_is_backed_up_and_defaults_used():
     path = paths.config_file()
     path.parent.mkdir(parents=True)

@@ -10,6 +10,8 @@ BAD_USAGE = 2  # same as BadInput: an unknown command, a bad option, the TUI wit
 STORE_FAILED = 3  # same as ConfigError: bookmarks could not be saved (what was saved is intact)
 NOT_BOOKMARKED = 6  # same as NotFound: `bookmarks remove/rename` of a run with no bookmark
 GAVE_UP = 12  # zwr watch --max-wait elapsed before the run ended
+NOTHING_SENT = 13  # zwr stop/rerun: nothing to do (already stopped, no failed task...) or answered no
+PARTIAL = 14  # zwr rerun: some tasks were rerun, some were not
 INTERNAL = 70  # an unexpected exception (a bug): one line, the traceback with --debug
 INTERRUPTED = 130
 
@@ -22,6 +24,8 @@ def table() -> list[tuple[int, str]]:
         (RUN_FAILED, "`watch --exit-status`: finished with task errors or stopped; `--fail-fast`: first task error"),
         *((cls.exit_code, f"{cls.kind}: {cls.__doc__ or cls.__name__}") for cls in E.ALL_ERRORS),
         (GAVE_UP, "`watch --max-wait` elapsed before the run ended"),
+        (NOTHING_SENT, "`stop`/`rerun`: nothing to do, or not confirmed: nothing was sent"),
+        (PARTIAL, "`rerun`: some tasks were rerun and some were not"),
         (INTERNAL, "an unexpected error inside zwr (a bug): one line; `--debug` shows the traceback"),
         (INTERRUPTED, "interrupted (Ctrl-C)"),
     ]

@@ -124,6 +124,10 @@ def _dispatch(ns: argparse.Namespace) -> int:
         from tui.cli import find
 
         return find.find(ns)
+    if command in ("stop", "rerun", "log"):
+        from tui.cli import act
+
+        return {"stop": act.stop, "rerun": act.rerun, "log": act.log}[command](ns)
     if command in ("sim", "demo"):
         from tui.cli import simcmd
 

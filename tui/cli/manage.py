@@ -134,6 +134,7 @@ def login(ns: argparse.Namespace) -> int:
         production=bool(ns.production)
         or bool(existing and existing.production)
         or bool(env and ENVIRONMENTS[env].production),
+        allow_write=bool(existing and existing.allow_write),  # a new login never turns writes on or off
         extra=existing.extra if existing else {},
     )
     path = save_config(cfg.with_profile(profile))
@@ -275,7 +276,12 @@ def status(ns: argparse.Namespace) -> int:
             base_url = resolve_base_url(profile.env, profile.base_url)
         except ZwrError as exc:
             base_url = f"invalid ({exc.message})"
-        entry.update(base_url=base_url, client_id=profile.client_id, production=profile.production)
+        entry.update(
+            base_url=base_url,
+            client_id=profile.client_id,
+            production=profile.production,
+            writes="on (allow_write = true)" if profile.allow_write else "off (read-only)",
+        )
         source, fingerprint = "none", None
         if env_credentials:
             source = str(effective["credentials"])
@@ -311,7 +317,7 @@ def status(ns: argparse.Namespace) -> int:
         flag = " (default)" if entry.get("default") else ""
         prod = "  PRODUCTION" if entry.get("production") else ""
         write(sys.stdout, f"Profile {entry['name']}{flag}{prod}")
-        for key in ("base_url", "client_id", "secret_source", "secret_fingerprint"):
+        for key in ("base_url", "client_id", "secret_source", "secret_fingerprint", "writes"):
             if entry.get(key) is not None:
                 write(sys.stdout, f"  {key.replace('_', ' '):<18} {entry[key]}")
     if not env_credentials and keyring["security"] != "secure":
@@ -326,6 +332,7 @@ def status(ns: argparse.Namespace) -> int:
 
 def config_cmd(ns: argparse.Namespace) -> int:
     from tui.store import paths
+    from tui.store.audit import audit_file
     from tui.store.config import IMPLICIT_PROFILE
 
     cfg = _load_config()
@@ -348,6 +355,7 @@ def config_cmd(ns: argparse.Namespace) -> int:
         (f"bookmarks ({profile})", paths.bookmarks_file(profile)),
         (f"history ({profile})", paths.history_file(profile)),
         ("insecure secrets (opt-in only)", paths.insecure_secrets_file()),
+        ("audit trail of writes", audit_file()),
     ]
     try:
         from keyring.util import platform_ as platform_util

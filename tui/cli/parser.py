@@ -28,6 +28,9 @@ COMMANDS = (
     "tasks",
     "report",
     "find",
+    "stop",
+    "rerun",
+    "log",
     "ui",
     "demo",
     "sim",
@@ -38,7 +41,9 @@ COMMANDS = (
     "help",
 )
 # Commands that use the connection options (the others refuse them rather than ignore them silently).
-CONNECTED = frozenset({"get", "watch", "tasks", "report", "find", "ui", "auth", "bookmarks", "config", "locate"})
+CONNECTED = frozenset(
+    {"get", "watch", "tasks", "report", "find", "stop", "rerun", "log", "ui", "auth", "bookmarks", "config", "locate"}
+)
 MIN_POLL_INTERVAL = 1.0  # Zuora's rate limit is shared by the whole tenant
 DAY = 86400.0
 
@@ -220,6 +225,33 @@ HELP: dict[str, tuple[str, str, str]] = {
         "  zwr find --object Invoice --action-type Callout --tag billing --json\n"
         "  zwr find --object-id 8a8082c40e1c000000000000000000b7 --watch   # open those runs in the TUI",
     ),
+    "stop": (
+        "stop a run (a write: needs allow_write or --allow-write, and a confirmation)",
+        "Stop a run (PUT /workflows/workflow_runs/{id}/stop). A run that is already stopping or has\n"
+        "ended is left alone and nothing is sent (exit 13). On a terminal zwr shows the environment\n"
+        "(production marked), the run and what will happen, and asks (in production: type the run ID);\n"
+        "elsewhere it refuses without --yes. Every attempt is recorded in the audit trail (zwr log).",
+        "  zwr stop 19067 --dry-run               # what would happen; nothing is sent\n"
+        "  zwr --profile sandbox stop 19067 --allow-write\n"
+        "  zwr stop 19067 --allow-write --yes --json   # scripts: no question, JSON on stdout",
+    ),
+    "rerun": (
+        "rerun tasks by ID, or every failed task of a run (--failed); a write, confirmed",
+        "Rerun tasks (POST /workflows/tasks/{id}/rerun), each with its own Idempotency-Key so a retry\n"
+        "cannot rerun it twice. Only tasks in Error or Stopped are rerun; the others are listed with the\n"
+        "reason. One run at a time; a batch stops at the first error that would hit every task (403...)\n"
+        "and reports each task. Needs allow_write or --allow-write; confirmed like `zwr stop`.",
+        "  zwr rerun --failed 19066 --dry-run     # which tasks, and nothing is sent\n"
+        "  zwr rerun --failed 19066 --allow-write\n"
+        "  zwr rerun 1906600010 1906600011 --allow-write --yes",
+    ),
+    "log": (
+        "the audit trail: every write attempt (stop, rerun) and what became of it",
+        "Print the audit trail (audit.jsonl in the data folder): one line per write attempt with its\n"
+        "time, profile, host, user, action, run and task, result and Zuora-Request-Id. With --profile,\n"
+        "only that profile's lines.",
+        "  zwr log\n  zwr log --limit 20\n  zwr log --json | jq 'select(.result != \"done\")'",
+    ),
     "ui": (
         "open the TUI (what `zwr RUN_ID...` does); needs a terminal",
         "Open the Textual app on these runs. Run IDs and run URLs are accepted; free text is a\n"
@@ -388,6 +420,38 @@ def _find(p: argparse.ArgumentParser, connection: argparse.ArgumentParser) -> No
     )
 
 
+def _write_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("write options")
+    g.add_argument(
+        "--allow-write", action="store_true", help="allow this write even if the profile is read-only (the default)"
+    )
+    g.add_argument("--yes", "-y", action="store_true", help="do not ask (required when stdin is not a terminal)")
+    g.add_argument("--dry-run", action="store_true", help="say what would be done; send nothing")
+    p.add_argument("--json", action="store_true", help="print what was done as JSON (one document)")
+
+
+def _stop(p: argparse.ArgumentParser, connection: argparse.ArgumentParser) -> None:
+    p.add_argument("run_id", metavar="RUN_ID")
+    _write_options(p)
+
+
+def _rerun(p: argparse.ArgumentParser, connection: argparse.ArgumentParser) -> None:
+    p.add_argument("ids", nargs="+", metavar="ID", help="task IDs (of one run), or with --failed one run ID")
+    p.add_argument("--failed", action="store_true", help="rerun every task of the run RUN_ID that is in Error")
+    _write_options(p)
+
+
+def _log(p: argparse.ArgumentParser, connection: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print the lines as they are stored (JSON lines)")
+    p.add_argument(
+        "--limit",
+        type=number(int, 1, 1_000_000, "a number of lines"),
+        default=100,
+        metavar="N",
+        help="the last N lines (default 100)",
+    )
+
+
 def _ui(p: argparse.ArgumentParser, connection: argparse.ArgumentParser) -> None:
     p.add_argument("run_ids", nargs="*", metavar="RUN_ID", help="run IDs or run URLs")
     p.add_argument(
@@ -509,6 +573,9 @@ BUILDERS: dict[str, Callable[[argparse.ArgumentParser, argparse.ArgumentParser],
     "tasks": _tasks,
     "report": _report,
     "find": _find,
+    "stop": _stop,
+    "rerun": _rerun,
+    "log": _log,
     "ui": _ui,
     "demo": _simulator,
     "sim": _simulator,

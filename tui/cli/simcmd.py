@@ -59,7 +59,9 @@ def sim(ns: argparse.Namespace) -> int:
     write(sys.stdout, "Runs:")
     for spec in simulator.scenario.runs():
         write(sys.stdout, f"  {spec.id}  {spec.description}")
-    write(sys.stdout, "Any other ID answers 404. Ctrl-C to stop.")
+    write(sys.stdout, "Any other ID answers 404. Runs can be stopped and failed tasks rerun:")
+    write(sys.stdout, "  zwr stop 19072 --allow-write; zwr rerun --failed 19066 --allow-write")
+    write(sys.stdout, "Ctrl-C to stop.")
     try:
         while True:
             time.sleep(3600)
@@ -98,6 +100,7 @@ def demo(ns: argparse.Namespace) -> int:
             auth_source="simulator",
             profile="demo",
             label="Simulator (demo)",
+            allow_write=True,  # the demo is the one place writes are on by default (its own simulator)
         )
         app = ZwrApp(connection, run_ids=run_ids, interval=ns.interval, demo=True)
         app.run()

@@ -256,9 +256,10 @@ class ZuoraClient:
         return await self._drive(self.policy.exchange(spec, renewable=self.auth.renewable))
 
     @staticmethod
-    def _json(raw: _Raw, what: str) -> Any:
+    def _json(raw: _Raw, what: str, refusal: type[E.ZwrError] = E.BadResponse) -> Any:
         """The JSON of a 2xx answer. A 2xx does not by itself mean success (Zuora's error-handling
-        guide): a body with ``success: false`` or that is only an error shape is Zuora's refusal."""
+        guide): a body with ``success: false`` or that is only an error shape is Zuora's refusal
+        (raised as ``refusal``: a write's refusal is ``E.Refused``, a read's a bad response)."""
         content_type = raw.headers.get("Content-Type", "")
         try:
             data = json.loads(raw.body)
@@ -272,15 +273,15 @@ class ZuoraClient:
                 zuora_text=parse_error_body(raw.body).text if looks_html else None,
             ) from None
         if isinstance(data, dict):
-            refusal = read_error_json(data)
-            if refusal.failed:
-                raise E.BadResponse(
+            said = read_error_json(data)
+            if said.failed:
+                raise refusal(
                     f"{what}: Zuora answered HTTP {raw.status} but reported a failure"
-                    + (f" (processId {refusal.process_id})" if refusal.process_id else "")
+                    + (f" (processId {said.process_id})" if said.process_id else "")
                     + ".",
                     status=raw.status,
                     request_id=raw.request_id,
-                    zuora_text=refusal.text or "success: false, no reason given",
+                    zuora_text=said.text or "success: false, no reason given",
                 )
         return data
 
@@ -490,6 +491,93 @@ class ZuoraClient:
         return TaskSearch(
             query, tuple(pager.tasks), pager.pages, first_meta, left_out=pager.left_out, partial=pager.partial
         )
+
+    # ------------------------------------------------------------------ API: writes (issue 15)
+    # Only ``tui.core.actions`` calls these: it checks first that there is something to do, keeps
+    # the audit trail and re-reads the run or task when an answer was lost. Never retried blindly
+    # (see ``policy.RequestSpec.write``).
+
+    async def stop_run(self, run_id: int) -> WriteResult:
+        """``PUT /workflows/workflow_runs/{id}/stop`` (answer ``{"success": true}``).
+
+        No Idempotency-Key: Zuora's guide says PUT takes none (it calls PUT idempotent), so the
+        policy repeats a stop only when it provably never reached Zuora."""
+        _positive(run_id, "Run ID")
+        what = f"Stop of run {run_id}"
+        spec = RequestSpec.write("PUT", self.url(f"/workflows/workflow_runs/{run_id}/stop"), what=what)
+        try:
+            raw, attempts = await self.call(spec)
+            data = self._json(raw, what, refusal=E.Refused)
+        except E.ZwrError as exc:
+            raise write_error(exc, f"stop run {run_id}", permission=STOP_PERMISSION, subject=f"Run {run_id}") from None
+        return WriteResult(data, self._meta(raw, attempts))
+
+    async def rerun_task(self, task_id: int, *, idempotency_key: str) -> RerunResult:
+        """``POST /workflows/tasks/{id}/rerun`` with an ``Idempotency-Key`` (the same on every
+        attempt): Zuora answers a repeat of the key with its first answer and reruns nothing, so
+        the policy may retry it like a read. Zuora answers the task."""
+        _positive(task_id, "Task ID")
+        what = f"Rerun of task {task_id}"
+        spec = RequestSpec.write(
+            "POST", self.url(f"/workflows/tasks/{task_id}/rerun"), what=what, idempotency_key=idempotency_key
+        )
+        try:
+            raw, attempts = await self.call(spec)
+            data = self._json(raw, what, refusal=E.Refused)
+        except E.ZwrError as exc:
+            raise write_error(
+                exc, f"rerun task {task_id}", permission=RERUN_PERMISSION, subject=f"Task {task_id}"
+            ) from None
+        task = Task.parse(data) if isinstance(data, dict) else None
+        return RerunResult(task, WriteResult(data, self._meta(raw, attempts)).meta)
+
+
+STOP_PERMISSION = (
+    'Zuora\'s API reference lists "Workflow View Access" for "Stop a workflow run"; if your user has it, '
+    'ask your Zuora administrator about "Workflow Run Access"'
+)
+RERUN_PERMISSION = 'rerunning a task needs the "Workflow Run Access" permission'
+
+
+def _positive(value: object, what: str) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise E.BadInput(f"{what} must be a positive integer, got {value!r}.")
+
+
+def write_error(exc: E.ZwrError, doing: str, *, permission: str, subject: str) -> E.ZwrError:
+    """The error of a write, saying what to do: a 403 names the permission, a 404 the retention
+    window, a refusal (400/409/422, ``success: false``) carries Zuora's own text. Timeouts,
+    network and server errors keep the policy's message (it says when a request may have reached
+    Zuora); ``tui.core.actions`` then re-reads the run or task to find out."""
+    common = {"status": exc.status, "request_id": exc.request_id, "zuora_text": exc.zuora_text}
+    if isinstance(exc, E.PermissionDenied):
+        return E.PermissionDenied(
+            f"Permission denied (HTTP 403) to {doing}: {permission} (and access to this entity/org). "
+            "Nothing was changed.",
+            **common,
+        )
+    if isinstance(exc, E.NotFound):
+        return E.NotFound(
+            f"{subject} was not found (HTTP 404), so zwr could not {doing}. Zuora keeps runs and their tasks "
+            "30 days in sandboxes and 45 days in production; also check the environment and entity.",
+            **common,
+        )
+    if isinstance(exc, E.Refused) or (exc.status in (400, 409, 422) and isinstance(exc, (E.BadInput, E.BadResponse))):
+        if exc.status is not None and 200 <= exc.status < 300:  # ``_json``: success false, with processId
+            return E.Refused(f"Zuora refused to {doing}. {exc.message} Nothing was changed.", **common)
+        reason = "" if exc.zuora_text else " and gave no reason"
+        return E.Refused(f"Zuora refused to {doing} (HTTP {exc.status}){reason}; nothing was changed.", **common)
+    return exc
+
+
+class WriteResult(NamedTuple):
+    data: Any  # Zuora's answer, parsed
+    meta: ResponseMeta
+
+
+class RerunResult(NamedTuple):
+    task: Task | None  # the task as Zuora answered it (None if the answer was not a task object)
+    meta: ResponseMeta
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,6 +107,13 @@ class BadResponse(ZwrError):
     kind, exit_code = "bad_response", 11
 
 
+class Refused(ZwrError):
+    """Zuora refused a write (stop, rerun) and said why: HTTP 400, 409 or 422, or an answer that
+    says ``success: false``. Nothing was changed; Zuora's own text is in ``zuora_text``."""
+
+    kind, exit_code = "refused", 15
+
+
 ALL_ERRORS: tuple[type[ZwrError], ...] = (
     BadInput,
     ConfigError,
@@ -118,6 +125,7 @@ ALL_ERRORS: tuple[type[ZwrError], ...] = (
     Timeout,
     NetworkError,
     BadResponse,
+    Refused,
 )
 
 

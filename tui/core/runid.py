@@ -98,3 +98,25 @@ def parse_run_ids(text: str) -> list[int]:
             raise _run_name_error(names[0])
         raise BadInput(f"No run ID found in {text[:60]!r}: a run ID is a number such as 19063.")
     return list(dict.fromkeys(found))
+
+
+_TASK_URL_ID = re.compile(r"/workflows/tasks/(\d{1,19})(?:/|$)")
+
+
+def parse_task_ids(words: list[str]) -> list[int]:
+    """Task IDs for ``zwr rerun``: numbers separated by spaces, commas or semicolons, or links that
+    contain ``/workflows/tasks/ID``. Stricter than run IDs (a write is about to happen): every
+    token must be an ID; a word is an error, never ignored. Duplicates are removed, order is kept."""
+    found: list[int] = []
+    for token in _SEPARATORS.split(" ".join(words).strip()):
+        if not token:
+            continue
+        match = _TASK_URL_ID.search(unquote(urlsplit(token).path)) if token.lower().startswith("http") else None
+        digits = match.group(1) if match else token
+        if not _DIGITS.fullmatch(digits) or not 0 < int(digits) <= MAX_ID:
+            shown = token if len(token) <= 40 else token[:40] + "…"
+            raise BadInput(f"{shown!r} is not a task ID: a task ID is a number such as 1906600010.")
+        found.append(int(digits))
+    if not found:
+        raise BadInput("Name at least one task ID, e.g. 1906600010.")
+    return list(dict.fromkeys(found))

@@ -43,11 +43,17 @@ class Fault:
     fields: dict[str, Any] | None = None
     location: str | None = None
     mid_body: bool = False
+    # a write path only: the server acts first (stops the run, reruns the task, saves the answer
+    # under the Idempotency-Key), then the fault replaces the answer: a ``hang`` past the client's
+    # timeout, a ``reset``, a ``status`` or ``html`` page from a gateway. "Timeout after the server acted".
+    acted: bool = False
     hits: int = 0
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown fault kind {self.kind!r}; known: {', '.join(KINDS)}")
+        if self.acted and self.kind not in ("hang", "reset", "status", "html"):
+            raise ValueError("a fault after the server acted is a hang, a reset, a status or an html page")
         self._pattern = re.compile(self.path) if self.path else None
 
     def matches(self, method: str, path: str, run_id: int | None, rng: random.Random) -> bool:

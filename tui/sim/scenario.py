@@ -44,6 +44,39 @@ TASK_NAMES = (
 )
 
 
+STOP_VIEWS = 3  # a stopped run answers Stopping to this many reads of it, then Stopped
+RERUN_QUEUED_VIEWS = 1  # a rerun task is Queued for this many reads of its run (or of it) ...
+RERUN_DONE_VIEWS = 3  # ... then Processing until this many, then Success or Error again
+COUNT_NAMES = ("queued", "processing", "pending", "stopped", "success", "error")
+
+
+@dataclass
+class StopRequest:
+    """A stop asked for through ``PUT .../stop``: the run's counts when it was asked, frozen."""
+
+    age: float
+    view: int  # the run's ``views`` when it was asked
+    counts: dict[str, int]
+    ended_age: float | None = None  # when it answered Stopped the first time
+
+
+@dataclass
+class Rerun:
+    """The latest rerun of one task (``POST /workflows/tasks/{id}/rerun``)."""
+
+    age: float
+    view: int
+    outcome: str  # "Success" or "Error": how the rerun ends
+    kind: str  # how it fails again, when it does (``failures.KINDS``)
+    settled_age: float | None = None
+
+    def status(self, views: int) -> str:
+        done = views - self.view
+        if done < RERUN_QUEUED_VIEWS:
+            return "Queued"
+        return "Processing" if done < RERUN_DONE_VIEWS else self.outcome
+
+
 def fmt_ts(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
@@ -76,6 +109,12 @@ class RunSpec:
     # how the error tasks fail, in order: (kind, count) with kinds of ``failures.KINDS``; error
     # tasks beyond the mix (or all of them without one) fail the original demo's way ("callout")
     error_mix: tuple[tuple[str, int], ...] = ()
+    # what the API asked of the run (issue 15); changed by the server under ``Scenario.lock``.
+    # ``views`` (reads of the run or of one of its tasks) is the clock of stops and reruns, so they
+    # move on as fast as someone looks, deterministically: Stopping for a few polls, then Stopped.
+    views: int = 0
+    stop_request: StopRequest | None = None
+    reruns: dict[int, Rerun] = field(default_factory=dict)  # task index -> its latest rerun
 
     def failure_kind(self, position: int) -> str:
         """The kind of the ``position``-th error task (0-based) of this run."""
@@ -88,7 +127,94 @@ class RunSpec:
     # ------------------------------------------------------------------ life
 
     def state(self, age: float) -> dict[str, Any]:
-        """Status, counts and key moments of the run at ``age`` seconds."""
+        """Status, counts and key moments of the run at ``age`` seconds, with the stop and the
+        reruns asked for through the API. ``base_counts`` lay out the tasks (see ``task_status``)."""
+        state = self.stop_state() if self.stop_request is not None else self.scripted_state(age)
+        state["base_counts"] = state["counts"]
+        if self.reruns:
+            self._apply_reruns(state, age)
+        return state
+
+    def stop_state(self) -> dict[str, Any]:
+        """A stopped run: Stopping for ``STOP_VIEWS`` reads, then Stopped. Queued and pending
+        tasks are stopped at once, processing ones when the run is Stopped."""
+        request = self.stop_request
+        assert request is not None
+        counts = dict(request.counts)
+        stopping = self.views - request.view < STOP_VIEWS
+        counts["stopped"] += counts["queued"] + counts["pending"] + (0 if stopping else counts["processing"])
+        counts["queued"] = counts["pending"] = 0
+        if not stopping:
+            counts["processing"] = 0
+            end = request.ended_age if request.ended_age is not None else request.age
+            return {"status": "Stopped", "counts": counts, "updated_age": end, "finished_age": end}
+        return {"status": "Stopping", "counts": counts, "updated_age": request.age, "finished_age": None}
+
+    def _apply_reruns(self, state: dict[str, Any], age: float) -> None:
+        """Move each rerun task from its place in the layout to its rerun's status; a rerun
+        still queued or processing makes an ended run active again."""
+        base = state["base_counts"]
+        counts = dict(base)
+        active = False
+        last = 0.0
+        for index, rerun in self.reruns.items():
+            was, _ = self.task_status(index, base)
+            now = rerun.status(self.views)
+            counts[was.lower()] -= 1
+            counts[now.lower()] += 1
+            active = active or now in ("Queued", "Processing")
+            last = max(last, rerun.settled_age if rerun.settled_age is not None else rerun.age)
+        state["counts"] = counts
+        if state["status"] in ("Finished", "Stopped"):
+            if active:
+                state.update(status="Processing", finished_age=None, updated_age=age)
+            else:
+                state["updated_age"] = max(state["updated_age"], last)
+                state["finished_age"] = max(state["finished_age"] or 0.0, last)
+
+    # ------------------------------------------------------------------ actions (the server holds the lock)
+
+    def observe(self, age: float) -> None:
+        """One read of the run (or of one of its tasks): stops and reruns move on."""
+        self.views += 1
+        request = self.stop_request
+        if request is not None and request.ended_age is None and self.views - request.view >= STOP_VIEWS:
+            request.ended_age = age
+        for rerun in self.reruns.values():
+            if rerun.settled_age is None and self.views - rerun.view >= RERUN_DONE_VIEWS:
+                rerun.settled_age = age
+
+    def request_stop(self, age: float) -> str | None:
+        """Stop the run; None when done (or already stopping), else why it cannot be stopped."""
+        state = self.state(age)
+        status = state["status"]
+        if status == "Stopping":
+            return None
+        if status == "Stopped" or (status == "Finished" and not state["counts"]["pending"]):
+            return f"Workflow run {self.id} has already {'been stopped' if status == 'Stopped' else 'finished'}."
+        self.stop_request = StopRequest(age, self.views, {name: int(state["counts"][name]) for name in COUNT_NAMES})
+        return None
+
+    def request_rerun(self, index: int, age: float, fails_again: bool) -> str | None:
+        """Rerun task ``index``; None when done, else why it cannot be rerun (it has not ended)."""
+        state = self.state(age)
+        status = self.current_status(index, state)
+        if status not in ("Error", "Stopped", "Success"):
+            return f"Task {self.task_id(index)} is {status}: only a task that has ended can be rerun."
+        _, position = self.task_status(index, state["base_counts"])
+        previous = self.reruns.get(index)
+        kind = previous.kind if previous else (self.failure_kind(position) if status == "Error" else "callout")
+        fails = fails_again or kind == "validation"  # a record that is wrong stays wrong
+        # a new dict, never changed in place: readers iterate theirs without a lock
+        self.reruns = {**self.reruns, index: Rerun(age, self.views, "Error" if fails else "Success", kind)}
+        return None
+
+    def current_status(self, index: int, state: dict[str, Any]) -> str:
+        rerun = self.reruns.get(index)
+        return rerun.status(self.views) if rerun else self.task_status(index, state["base_counts"])[0]
+
+    def scripted_state(self, age: float) -> dict[str, Any]:
+        """The run's own script at ``age`` (no API actions)."""
         total = self.total
         q = self.queued_for
         counts = dict.fromkeys(("queued", "processing", "pending", "stopped", "success", "error"), 0)
@@ -171,12 +297,17 @@ class RunSpec:
         callout). Statuses are laid out in a fixed order. ``state`` (from ``self.state(age)``)
         can be passed in to compute it once per page."""
         st = state or self.state(age)
-        c = st["counts"]
+        c = st["base_counts"]
         if self.raw_override is not None:
             c = dict(self.raw_override.get("tasks", {}))
         status, position = self.task_status(index, c)
+        kind = self.failure_kind(position)
         created = (now - timedelta(seconds=age)).replace(microsecond=0)
         start = created + timedelta(seconds=int(self.queued_for) + index // 10)
+        rerun = self.reruns.get(index)
+        if rerun is not None:
+            status, kind = rerun.status(self.views), rerun.kind
+            start = created + timedelta(seconds=int(rerun.age))
         action = ACTIONS[index % len(ACTIONS)]
         obj, number = failures.record(index)
         task: dict[str, Any] = {
@@ -210,7 +341,7 @@ class RunSpec:
             "workflow_id": self.id,
         }
         if status == "Error":
-            failures.fail(task, self.failure_kind(position), index, self.id, created)
+            failures.fail(task, kind, index, self.id, created)
         elif action == "Callout":
             failures.succeed_callout(task, index)
         if task["action_type"] == "Iterate":
@@ -249,12 +380,12 @@ class RunSpec:
         """``messages`` as a production tenant might send them (Zuora documents only "an object"
         of messages from tasks): the error tasks' details, by task name."""
         state = self.state(age)
-        counts = state["counts"]
+        counts = state["base_counts"]
         first = int(counts.get("success", 0))  # error tasks follow the successful ones (see task_json)
-        errors = range(first, first + min(int(counts.get("error", 0)), 50))
-        if not errors:
-            return None
-        return {task["name"]: task["error_details"] for task in (self.task_json(i, age, now, state) for i in errors)}
+        errors = [i for i in range(first, first + int(counts.get("error", 0))) if i not in self.reruns]
+        errors += [i for i, rerun in self.reruns.items() if rerun.status(self.views) == "Error"]
+        tasks = (self.task_json(i, age, now, state) for i in sorted(errors)[:50])
+        return {task["name"]: task["error_details"] for task in tasks} or None
 
 
 class Scenario:
@@ -266,6 +397,7 @@ class Scenario:
         self._workflows: dict[int, WorkflowSpec] = {w.id: w for w in workflows}
         self._named: set[int] = set()  # workflow IDs some run names as its originalWorkflowId
         self._lock = threading.Lock()
+        self.actions = threading.Lock()  # held by the server while it stops, reruns or observes a run
         for run in runs or []:
             self.add(run)
 

@@ -15,7 +15,8 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,6 +44,7 @@ class RequestRecord:
     status: int
     started: float
     ended: float
+    idempotency_key: str | None = None
 
 
 # ---------------------------------------------------------------------------- Zuora's error shapes
@@ -75,6 +77,17 @@ MAX_SCAN = 200_000  # tasks a filtered listing looks through at most
 WORKFLOW_NOT_FOUND = "Cannot find a workflow with id provided."
 STOP_NOT_FOUND = workflow_error(404, "not_found", "Cannot find a workflow run with id provided.")
 TASK_NOT_FOUND = task_error(404, "not_found", "Task not found")
+IDEMPOTENCY_TTL = 86400.0  # Zuora removes an idempotency key 24 hours after it is set
+
+
+@dataclass
+class _Saved:
+    """The answer Zuora keeps for an Idempotency-Key: whatever it was, success or failure."""
+
+    method: str
+    path: str
+    at: float
+    answer: tuple[int, Any, dict[str, str]] | None = None  # None while the first request is in progress
 
 
 def _zuora_error(status: int, message: str) -> dict[str, Any] | None:
@@ -234,6 +247,11 @@ class Simulator:
         self.rejected_429 = 0
         self.stable_request_ids = stable_request_ids  # for snapshot tests: same path, same ID
         self.tls = tls  # (certfile, keyfile): serve https (tests use a self-signed certificate)
+        # writes (issue 15): what was really done, for tests that prove nothing happened twice
+        self.stops_performed: Counter[int] = Counter()  # run ID -> stops that took effect
+        self.reruns_performed: Counter[int] = Counter()  # task ID -> reruns that took effect
+        self.rerun_errors: set[int] = set()  # task IDs whose reruns fail again
+        self.idempotency: dict[str, _Saved] = {}
         self._lock = threading.Lock()
         self._started = time.monotonic()
         self._server: _Server | None = None
@@ -381,6 +399,7 @@ class _Handler(BaseHTTPRequestHandler):
             sim.in_flight += 1
             sim.max_in_flight = max(sim.max_in_flight, sim.in_flight)
         self._status = 0
+        self._capture: list[tuple[int, Any, dict[str, str]]] | None = None
         try:
             self._dispatch(method)
         except (BrokenPipeError, ConnectionResetError):
@@ -410,6 +429,7 @@ class _Handler(BaseHTTPRequestHandler):
                 status,
                 self._started,
                 time.monotonic(),
+                self.headers.get("Idempotency-Key"),
             )
         )
 
@@ -426,6 +446,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._read_body() if method in ("POST", "PUT") else b""
         run_id = self._run_id(path, query)
         faults = sim.faults.match(method, path, run_id)
+        acted = [f for f in faults if f.acted]  # they apply once a write has been done
+        faults = [f for f in faults if not f.acted]
         delay = sim.latency + sum(f.delay for f in faults if f.kind in ("latency", "hang"))
         if delay:
             time.sleep(delay)
@@ -456,7 +478,14 @@ class _Handler(BaseHTTPRequestHandler):
             and segments[:2] == ["workflows", "workflow_runs"]
             and segments[3] == "stop"
         ):
-            return self._stop(segments[2])
+            return self._write(method, path, lambda: self._stop(segments[2]), acted, run_id)
+        if (
+            method == "POST"
+            and len(segments) == 4
+            and segments[:2] == ["workflows", "tasks"]
+            and segments[3] == "rerun"
+        ):
+            return self._write(method, path, lambda: self._rerun(segments[2]), acted, run_id)
         if method == "GET" and segments == ["workflows", "tasks"]:
             return self._tasks(query, foreign)
         if method == "GET" and len(segments) == 3 and segments[:2] == ["workflows", "tasks"]:
@@ -504,9 +533,19 @@ class _Handler(BaseHTTPRequestHandler):
             },
         )
 
+    def _observe(self, spec: RunSpec) -> float:
+        """A read of the run or of one of its tasks: its stop and reruns move on. Returns its age."""
+        age = spec.created_ago + self.sim.sim_time()
+        with self.sim.scenario.actions:
+            spec.observe(age)
+        return age
+
     def _run(self, raw_id: str, fields: dict[str, Any] | None) -> None:
         if not raw_id.isdigit():
             return self._json(400, common_error(20, f"Invalid workflow run id {raw_id[:40]}"))
+        spec = self.sim.scenario.get(int(raw_id))
+        if spec is not None:
+            self._observe(spec)
         data = self.sim.run_json(int(raw_id))
         if data is None:
             return self._json(404, common_error(40, f"Workflow run {raw_id} not found"))
@@ -514,14 +553,94 @@ class _Handler(BaseHTTPRequestHandler):
             data.update(fields)
         self._json(200, data)
 
+    # ------------------------------------------------------------------ writes (issue 15)
+
+    def _write(self, method: str, path: str, act: Callable[[], None], acted: list[Fault], run_id: int | None) -> None:
+        """Do a write the way Zuora does: with an ``Idempotency-Key`` (POST only, as Zuora's guide
+        says) the answer is saved, whatever it is, and a request with the same key gets the same
+        answer without acting again (another path with that key: 422; the first still running: 409).
+        A fault marked ``acted`` replaces the answer only after the write was done."""
+        sim = self.sim
+        key = self.headers.get("Idempotency-Key") if method in ("POST", "PATCH") else None
+        saved: _Saved | None = None
+        if key:
+            with sim.scenario.actions:
+                now = time.monotonic()
+                saved = sim.idempotency.get(key)
+                if saved is not None and now - saved.at > IDEMPOTENCY_TTL:
+                    saved = None
+                if saved is None:
+                    sim.idempotency[key] = _Saved(method, path, now)
+            if saved is not None:
+                if (saved.method, saved.path) != (method, path):
+                    return self._json(422, common_error(20, "This Idempotency-Key was used for another request."))
+                if saved.answer is None:
+                    return self._json(409, common_error(20, "A request with this Idempotency-Key is in progress."))
+                return self._send(*saved.answer)
+        self._capture = []
+        try:
+            act()
+        finally:
+            captured, self._capture = self._capture, None
+        status, payload, headers = captured[0]
+        if key:
+            with sim.scenario.actions:
+                sim.idempotency[key].answer = (status, payload, headers)
+        fault = acted[0] if acted else None
+        if fault is not None and fault.kind == "hang":
+            self._record(status)  # tests read sim.requests as soon as the client gives up
+            time.sleep(fault.delay)  # the client has given up by now: the answer goes nowhere
+        elif fault is not None:
+            self._apply_fault(fault, run_id)
+            return
+        self._send(status, payload, headers)
+
     def _stop(self, raw_id: str) -> None:
+        """``PUT .../stop``: Stopping for a few reads of the run, then Stopped. A run that has
+        ended answers 409 in the workflow error shape (what Zuora does there is not documented)."""
         spec = self.sim.scenario.get(int(raw_id)) if raw_id.isdigit() else None
         if spec is None:
             return self._json(404, STOP_NOT_FOUND)
         age = spec.created_ago + self.sim.sim_time()
-        if spec.duration and spec.stop_at is None:
-            spec.stop_at = max(0.0, min(1.0, (age - spec.queued_for) / spec.duration))
+        with self.sim.scenario.actions:
+            before = spec.stop_request
+            refusal = spec.request_stop(age)
+            if spec.stop_request is not before:
+                self.sim.stops_performed[spec.id] += 1
+        if refusal is not None:
+            return self._json(409, workflow_error(409, "invalid", refusal))
         self._json(200, {"success": True})
+
+    def _rerun(self, raw_id: str) -> None:
+        """``POST /workflows/tasks/{id}/rerun``: the task goes back to Queued, then Processing,
+        then Success (or Error again: a validation error, or a task in ``rerun_errors``); the run
+        is Processing meanwhile. Answers the task. A task that has not ended answers 409."""
+        sim = self.sim
+        located = self._locate(raw_id)
+        if located is None:
+            return self._json(404, TASK_NOT_FOUND)
+        spec, index = located
+        task_id = spec.task_id(index)
+        age = spec.created_ago + sim.sim_time()
+        with sim.scenario.actions:
+            if spec.raw_override is not None:
+                refusal: str | None = f"Task {task_id} belongs to the reference sample, which never changes."
+            else:
+                refusal = spec.request_rerun(index, age, task_id in sim.rerun_errors)
+            if refusal is None:
+                sim.reruns_performed[task_id] += 1
+        if refusal is not None:
+            return self._json(409, task_error(409, "invalid", refusal))
+        self._json(200, spec.task_json(index, age, datetime.now(UTC)))
+
+    def _locate(self, raw_id: str) -> tuple[RunSpec, int] | None:
+        if raw_id.isdigit():
+            task_id = int(raw_id)
+            spec = self.sim.scenario.get(task_id // 100000)
+            index = task_id % 100000 - 1
+            if spec is not None and 0 <= index < spec.total:
+                return spec, index
+        return None
 
     def _tasks(self, query: dict[str, list[str]], foreign: str | None) -> None:
         """``GET /workflows/tasks``: the official filters, pages, and ``next_page`` as Zuora writes
@@ -595,14 +714,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(200, data)
 
     def _task(self, raw_id: str) -> None:
-        if raw_id.isdigit():
-            task_id = int(raw_id)
-            spec = self.sim.scenario.get(task_id // 100000)
-            index = task_id % 100000 - 1
-            if spec is not None and 0 <= index < spec.total:
-                age = spec.created_ago + self.sim.sim_time()
-                return self._json(200, spec.task_json(index, age, datetime.now(UTC)))
-        self._json(404, TASK_NOT_FOUND)
+        located = self._locate(raw_id)
+        if located is None:
+            return self._json(404, TASK_NOT_FOUND)
+        spec, index = located
+        age = self._observe(spec)
+        self._json(200, spec.task_json(index, age, datetime.now(UTC)))
 
     # ------------------------------------------------------------------ faults and output
 
@@ -655,6 +772,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, payload, headers or {})
 
     def _send(self, status: int, payload: Any, headers: dict[str, str]) -> None:
+        if self._capture is not None:  # a write keeps its answer (``_write``), with its Request-Id
+            request_id = str(uuid.uuid5(uuid.NAMESPACE_URL, self.path) if self.sim.stable_request_ids else uuid.uuid4())
+            self._capture.append((status, payload, {**headers, "Zuora-Request-Id": request_id}))
+            return
         if payload is None:  # no body (Zuora's 429)
             body, content_type = b"", "application/json"
         elif isinstance(payload, (bytes, bytearray)):
@@ -668,7 +789,7 @@ class _Handler(BaseHTTPRequestHandler):
             content_type = "application/json"
         out = {"Content-Type": content_type}
         out.update(headers)
-        out["Zuora-Request-Id"] = str(
+        out["Zuora-Request-Id"] = headers.get("Zuora-Request-Id") or str(
             uuid.uuid5(uuid.NAMESPACE_URL, self.path) if self.sim.stable_request_ids else uuid.uuid4()
         )
         track = self.headers.get("Zuora-Track-Id")

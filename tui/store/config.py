@@ -19,7 +19,17 @@ from tui.store.atomic import atomic_write, backup_corrupt, file_lock
 
 IMPLICIT_PROFILE = "default"  # names "no profile": environment only, bookmarks-default.json
 UI_RANGES = {"interval": (1.0, 3600.0)}  # [ui] numbers outside these are ignored (with a warning)
-PROFILE_KEYS = ("env", "base_url", "client_id", "entity_ids", "org_ids", "label", "color", "production")
+PROFILE_KEYS = (
+    "env",
+    "base_url",
+    "client_id",
+    "entity_ids",
+    "org_ids",
+    "label",
+    "color",
+    "production",
+    "allow_write",
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +43,7 @@ class Profile:
     label: str | None = None
     color: str | None = None
     production: bool = False
+    allow_write: bool = False  # writes to Zuora (stop, rerun): off unless the profile says so
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @classmethod
@@ -41,8 +52,9 @@ class Profile:
         for key in ("env", "base_url", "client_id", "entity_ids", "org_ids", "label", "color"):
             if key in known and not isinstance(known[key], str):
                 raise ConfigError(f"Profile {name!r}: {key} must be a string.")
-        if "production" in known and not isinstance(known["production"], bool):
-            raise ConfigError(f"Profile {name!r}: production must be true or false.")
+        for key in ("production", "allow_write"):
+            if key in known and not isinstance(known[key], bool):
+                raise ConfigError(f"Profile {name!r}: {key} must be true or false.")
         if known.get("env") and known["env"] not in ENVIRONMENTS:
             raise ConfigError(f"Profile {name!r}: unknown env {known['env']!r} (known: {', '.join(ENVIRONMENTS)}).")
         if known.get("base_url"):

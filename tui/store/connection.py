@@ -42,6 +42,7 @@ class Connection:
     profile: str | None = None
     production: bool = False
     label: str = ""
+    allow_write: bool = False  # the profile's ``allow_write`` (writes to Zuora; ``--allow-write`` adds to it)
     sources: Mapping[str, str] = field(default_factory=dict)  # setting -> where it came from
 
     def settings(self, **overrides: object) -> ClientSettings:
@@ -184,5 +185,6 @@ def resolve(
         profile=getattr(profile, "name", None),
         production=production,
         label=str(label),
+        allow_write=getattr(profile, "allow_write", False) is True,
         sources=sources,
     )
