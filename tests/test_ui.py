@@ -5,7 +5,8 @@ import json
 from tests.uihelpers import frozen_scenario, make_app, text_of, wait_for
 from tui.sim import RunSpec, Scenario, Simulator
 from tui.store.bookmarks import BookmarkStore
-from tui.ui.screens.modals import HelpScreen, RawJson, RunIdEntry, TaskDetail
+from tui.ui.screens.help import HelpScreen
+from tui.ui.screens.modals import RawJson, RunIdEntry, TaskDetail
 from tui.ui.screens.tasks import TasksScreen
 from tui.ui.widgets.banner import Banner
 from tui.ui.widgets.bars import TaskBars
@@ -28,8 +29,7 @@ async def test_entry_validates_inline_and_watches_valid_ids(sim):
         assert "run number" in text_of(app.screen.query_one("#entry-message"))
         app.screen.query_one("Input").value = "19063, 19066"
         await pilot.press("enter")
-        watchlist = app.main.query_one(Watchlist)
-        assert watchlist.order == [19063, 19066]
+        assert app.book.ids() == [19063, 19066]
         await wait_for(lambda: len(app.updates) == 2, pilot=pilot)
         assert {r.path for r in sim.requests} == {"/workflows/workflow_runs/19063", "/workflows/workflow_runs/19066"}
 
@@ -90,7 +90,7 @@ async def test_bookmark_sidebar_selection_watches_run(sim):
         app.main.query_one("#bookmarks").focus()
         await pilot.press("down", "enter")
         await wait_for(lambda: 19066 in app.updates, pilot=pilot)
-        assert app.main.query_one(Watchlist).labels[19066] == "billing"
+        assert app.book.label(19066) == "billing" and "★" in str(app.main.watchlist.cells("19066")[0])
 
 
 async def test_tasks_screen_errors_filter_and_details(sim):
@@ -166,7 +166,7 @@ async def test_pause_resume_and_refresh_now(sim):
         await pilot.press("p")
         await wait_for(lambda: len(sim.requests) > before, pilot=pilot)
         finished_before = len(sim.requests_to("19063"))
-        app.watch_runs([19063])
+        app.main.watch_runs([19063])
         await wait_for(lambda: 19063 in app.updates, pilot=pilot)
         app.main.query_one(Watchlist).select_run(19063)
         await pilot.press("r")

@@ -28,7 +28,7 @@ def connection(sim, production: bool = False, label: str = "Simulator", profile:
 
 def make_app(sim, run_ids=(), *, frozen: bool = False, production: bool = False, **kwargs) -> ZwrApp:
     clock = (lambda: FROZEN) if frozen else None
-    kwargs.setdefault("interval", 0.3)
+    kwargs.setdefault("interval", 1.0)
     kwargs.setdefault("bell", False)
     return ZwrApp(connection(sim, production), run_ids=run_ids, clock=clock, **kwargs)
 

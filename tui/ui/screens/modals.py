@@ -1,4 +1,6 @@
-"""Small modal screens: run-ID entry, bookmark label, raw JSON, task detail, help."""
+"""Small modal screens: run-ID entry, bookmark label, raw JSON, task detail.
+
+Imported when first needed (not at start-up): the JSON view pulls in pygments."""
 
 from __future__ import annotations
 
@@ -6,7 +8,6 @@ import json
 import re
 from typing import Any
 
-from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -97,6 +98,8 @@ class RawJson(ModalScreen[None]):
         self.title_text, self.raw = title, raw
 
     def compose(self) -> ComposeResult:
+        from rich.syntax import Syntax  # pygments: only when a JSON view is opened
+
         with Vertical(classes="dialog wide"):
             yield Static(literal(self.title_text, 100, "bold"))
             with VerticalScroll():
@@ -162,41 +165,3 @@ class TaskDetail(ModalScreen[None]):
         t = self.task_
         self.app.copy_to_clipboard("\n".join(x for x in (t.error_class, t.error, t.error_details) if x))
         self.app.notify("Copied the task's error to the clipboard (OSC 52).", markup=False)
-
-
-HELP = """\
-Watchlist and run detail
-  a          add run IDs (type or paste; several at once)
-  ↑/↓        select a run            enter / t   tasks of the run
-  j          raw JSON of the run     /           filter the watchlist
-  s          cycle sort (added, status, errors, elapsed, id)
-  b          bookmark / unbookmark   l           label the bookmark
-  d          stop watching the run   r / R       refresh now (run / all)
-  p          pause / resume polling  + / -       slower / faster polling
-  c          copy run ID             C           copy run JSON
-  i          copy the last Zuora-Request-Id
-  ctrl+b     show / hide the bookmarks sidebar
-  tab        move between sidebar, watchlist and detail
-  ctrl+p     command palette         ?           this help
-  q          quit
-
-Tasks screen
-  e          only tasks in Error     /           filter by text
-  enter      full error details      j           raw JSON of the task
-  esc        back
-
-Status symbols (readable without colour)
-  ✔ finished, no errors    ✖ finished with task errors   ▶ processing
-  ◌ queued    ◔ settling (finished, tasks pending)    ◼ stopping   ■ stopped
-  ? unknown status         ⚠ stale data, stuck run or odd counts
-"""
-
-
-class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss(None)", "Close")]
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide"):
-            yield Static(Text("zwr — keys", style="bold"))
-            with VerticalScroll():
-                yield Static(Text(HELP))
