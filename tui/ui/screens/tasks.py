@@ -35,7 +35,7 @@ log = logging.getLogger("tui.ui")
 
 TASK_COLUMNS = (
     Column("id", "ID", 11),
-    Column("status", "Status", 11),
+    Column("status", "Status", 12),
     Column("name", "Name"),
     Column("action", "Action", 14),
     Column("took", "Took", 7),
@@ -51,7 +51,6 @@ STATUS_STYLE = {
     TaskStatus.QUEUED: ("◌", "blue"),
     TaskStatus.UNKNOWN: ("?", "magenta"),
 }
-MIN_RELOAD_GAP = 2.0
 
 
 def task_key(task: Task, index: int) -> str:
@@ -88,6 +87,8 @@ class TasksScreen(Screen):
         Binding("j", "raw", "Raw JSON"),
         Binding("r", "reload", "Reload"),
     ]
+
+    min_reload_gap = 2.0  # seconds between automatic reloads, at least
 
     def __init__(self, session: Session, run_id: int) -> None:
         super().__init__()
@@ -207,7 +208,7 @@ class TasksScreen(Screen):
 
     def reload_gap(self) -> float:
         """Big lists reload less often: at least 3x the last load's duration apart."""
-        return max(MIN_RELOAD_GAP, 3 * self._last_duration)
+        return max(self.min_reload_gap, 3 * self._last_duration)
 
     def wants_reload(self) -> bool:
         """The run's counts differ from those the shown list was loaded under."""

@@ -55,14 +55,19 @@ class TaskBars(Widget):
 
     def show(self, counts: TaskCounts | None) -> None:
         if counts != self.counts:
+            before = self._height(self.counts)
             self.counts = counts
-            self.refresh(layout=True)
+            # a layout pass costs the whole screen: only when the number of lines changes
+            self.refresh(layout=self._height(counts) != before)
+
+    @staticmethod
+    def _height(counts: TaskCounts | None) -> int:
+        if counts is None or not counts.known or counts.effective_total == 0:
+            return 1 + (min(3, len(counts.anomalies)) if counts else 0)
+        return 2 + len(TASK_STATES) + min(3, len(counts.anomalies))
 
     def get_content_height(self, container, viewport, width: int) -> int:
-        counts = self.counts
-        if counts is None or not counts.known or counts.effective_total == 0:
-            return 1 + (len(counts.anomalies) if counts else 0)
-        return 2 + len(TASK_STATES) + min(3, len(counts.anomalies))
+        return self._height(self.counts)
 
     def render(self):
         counts = self.counts

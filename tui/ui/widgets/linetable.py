@@ -235,7 +235,9 @@ class LineTable(ScrollView, can_focus=True):
             top = self.cursor_row - body + 1
         top = max(0, min(top, max(0, len(self._keys) - body)))
         if top != self.scroll_offset.y:
-            self.scroll_to(y=top, animate=False, immediate=True)
+            # force: right after set_rows the scrollbar is not shown yet (it is after the next
+            # layout), and without it ScrollView would ignore the scroll
+            self.scroll_to(y=top, animate=False, force=True, immediate=True)
 
     def move_cursor(self, row: int) -> None:
         if not self._keys:

@@ -124,9 +124,11 @@ class RunDetail(Vertical):
             return
         self._shown[widget_id] = key
         widget = self.query_one(f"#{widget_id}", Static)
-        width = max(1, widget.size.width or self.size.width or 80)
-        lines = sum(max(1, -(-row.cell_len // width)) for row in rows) if rows else 0
-        layout = self._shown.get(f"{widget_id}:lines") != (lines,)
+        width = widget.size.width
+        console = self.app.console
+        lines = sum(len(row.wrap(console, width)) for row in rows) if rows and width else -1
+        # not laid out yet (width 0): its height is unknown, so a layout pass is needed
+        layout = lines < 0 or self._shown.get(f"{widget_id}:lines") != (lines,)
         self._shown[f"{widget_id}:lines"] = (lines,)
         renderable = Group(*rows) if len(rows) != 1 else rows[0]
         widget.update(renderable if rows else "", layout=layout)
@@ -188,10 +190,12 @@ class RunDetail(Vertical):
         update = self.update_
         widget = self.query_one("#detail-error", Static)
         if update is None or update.error is None:
-            widget.display = False
+            if widget.display:
+                widget.display = False
             self._put("detail-error")
             return
-        widget.display = True
+        if not widget.display:
+            widget.display = True
         error = update.error
         text = Text.assemble(("⚠ ", "bold red"), ("Last poll failed: ", "bold red"))
         text.append_text(literal(error.describe(), 600))
@@ -262,8 +266,9 @@ class RunDetail(Vertical):
         spark = self.query_one(Sparkline)
         if update is None or update.run is None:
             self._put("detail-progress-label")
-            spark.data = []
-            spark.display = False
+            if spark.display:
+                spark.data = []
+                spark.display = False
             return
         parts = [("Progress this session ", "bold")]
         if update.rate:
@@ -278,7 +283,8 @@ class RunDetail(Vertical):
         data = list(update.history) if len(update.history) > 1 else []
         if spark.data != data:
             spark.data = data
-        spark.display = bool(data)
+        if spark.display != bool(data):
+            spark.display = bool(data)
 
     def _render_meta(self) -> None:
         update = self.update_

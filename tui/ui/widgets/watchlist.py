@@ -125,7 +125,7 @@ def matches(needle: str, run_id: int, update: RunUpdate | None, label: str) -> b
     haystack = [str(run_id), label]
     if run is not None:
         b = badge(run)
-        haystack += [run.name or "", run.status_label, b.label, b.detail]
+        haystack += [run.name or "", run.status_label, b.label]
         if needle in ("error", "errors", "failed") and run.tasks.error:
             return True
     return any(needle in h.lower() for h in haystack)
