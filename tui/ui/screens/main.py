@@ -72,6 +72,8 @@ class MainScreen(Screen):
         self.detail = self.query_one(RunDetail)
         self.sidebar = self.query_one(Sidebar)
         self._unsubscribe = self.book.subscribe(self._on_book_change)
+        # the detail follows the cursor in the same frame (a reactive watcher runs at once)
+        self.watch(self.watchlist, "highlighted", self._sync_detail, init=False)
         self.watchlist.rebuild()
         self.sidebar.show_bookmarks(list(self.book.bookmarks))
         self.sidebar.show_recent(list(self.book.recent))
@@ -98,8 +100,10 @@ class MainScreen(Screen):
             self.sidebar.show_bookmarks(list(self.book.bookmarks))
         if change.recent:
             self.sidebar.show_recent(list(self.book.recent))
+        if change.runs or change.membership:
+            self.refresh_status()  # the counts must never lag behind the rows
 
-    def _sync_detail(self) -> int | None:
+    def _sync_detail(self, *_: object) -> int | None:
         """Point the detail panel at the highlighted run (the selection)."""
         selected = self.watchlist.selected_run_id()
         if self.detail.run_id != selected:
@@ -113,7 +117,8 @@ class MainScreen(Screen):
         self.detail.tick()
 
     def refresh_status(self) -> None:
-        """The status line: polling state, counts, sort. Recomputed only when an input changed."""
+        """The status line: polling state, counts, sort. Recomputed only when an input changed
+        (book changes call it; a half-second timer catches the poller's own state: frugal...)."""
         poller, book = self.session.poller, self.book
         key = (
             book.revision,

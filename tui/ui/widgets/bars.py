@@ -6,7 +6,6 @@ for inconsistent counts (the denominator is the larger of ``total`` and the sum 
 
 from __future__ import annotations
 
-from rich.console import Group
 from rich.text import Text
 from textual.widget import Widget
 
@@ -107,4 +106,4 @@ class TaskBars(Widget):
             lines.append(line)
         for anomaly in counts.anomalies[:3]:
             lines.append(Text(f"⚠ {anomaly}", style="yellow"))
-        return Group(*lines)
+        return Text("\n").join(lines)  # one Text renders faster than a Group of lines

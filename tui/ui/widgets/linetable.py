@@ -30,6 +30,7 @@ from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -90,6 +91,9 @@ class LineTable(ScrollView, can_focus=True):
         Binding("enter", "select", "Select", show=False),
     ]
     CACHE_ROWS = 256  # rendered rows kept: a few screens' worth, whatever the row count
+    highlighted: var[str | None] = var(None)
+    """The key under the cursor. Watchers run at once (in the same frame as the cursor move),
+    unlike the ``Highlighted`` message, which arrives a frame later."""
 
     class _RowMessage(Message):
         def __init__(self, table: LineTable, key: str | None) -> None:
@@ -258,6 +262,7 @@ class LineTable(ScrollView, can_focus=True):
         key = self.cursor_key
         if key != self._last_highlight:
             self._last_highlight = key
+            self.highlighted = key
             self.post_message(self.Highlighted(self, key))
 
     def action_cursor(self, step: int) -> None:

@@ -49,7 +49,7 @@ class RunDetail(Vertical):
     RunDetail #detail-body Static { height: auto; }
     RunDetail #detail-error { background: $error 15%; padding: 0 1; }
     RunDetail #detail-sparkline { height: 2; }
-    RunDetail TaskBars { height: auto; margin: 1 0 0 0; }
+    RunDetail TaskBars { height: auto; }
     """
 
     def __init__(self, book: RunBook, clock: Callable[[], datetime], **kwargs) -> None:
@@ -126,10 +126,10 @@ class RunDetail(Vertical):
         widget = self.query_one(f"#{widget_id}", Static)
         width = widget.size.width
         console = self.app.console
-        lines = sum(len(row.wrap(console, width)) for row in rows) if rows and width else -1
-        # not laid out yet (width 0): its height is unknown, so a layout pass is needed
-        layout = lines < 0 or self._shown.get(f"{widget_id}:lines") != (lines,)
-        self._shown[f"{widget_id}:lines"] = (lines,)
+        lines = sum(len(row.wrap(console, width)) for row in rows) if width else -1
+        # a layout pass (whole screen) only if the laid-out height is not the one the new text
+        # needs at the current width (or the part is not laid out yet)
+        layout = lines != widget.size.height
         renderable = Group(*rows) if len(rows) != 1 else rows[0]
         widget.update(renderable if rows else "", layout=layout)
 
@@ -250,15 +250,15 @@ class RunDetail(Vertical):
                 literal(run.cpu_time, 20) if run.cpu_time is not None else Text("—"),
             ),
         ]
+        # always a fifth line (blank when all is well), so switching runs never changes the
+        # panel's height: a height change costs a whole-screen layout pass
+        notes = []
         if is_stuck(run, now):
-            rows.append(
-                Text(
-                    f"⚠ No update for {fmt_duration(run.since_update(now))}: this run may be stuck.",
-                    style="bold yellow",
-                )
-            )
-        for anomaly in [a for a in run.anomalies if not a.startswith("task")][:3]:
-            rows.append(literal(f"⚠ {anomaly}", 120, "yellow"))
+            notes.append(f"⚠ No update for {fmt_duration(run.since_update(now))}: this run may be stuck.")
+        notes += [f"⚠ {a}" for a in run.anomalies if not a.startswith("task")]
+        note = literal("  ".join(notes), 300, "bold yellow" if is_stuck(run, now) else "yellow")
+        note.no_wrap, note.overflow = True, "ellipsis"
+        rows.append(note)
         self._put("detail-timing", *rows)
 
     def _render_progress(self) -> None:
@@ -266,9 +266,8 @@ class RunDetail(Vertical):
         spark = self.query_one(Sparkline)
         if update is None or update.run is None:
             self._put("detail-progress-label")
-            if spark.display:
+            if spark.data:
                 spark.data = []
-                spark.display = False
             return
         parts = [("Progress this session ", "bold")]
         if update.rate:
@@ -282,9 +281,7 @@ class RunDetail(Vertical):
         self._put("detail-progress-label", Text.assemble(*parts))
         data = list(update.history) if len(update.history) > 1 else []
         if spark.data != data:
-            spark.data = data
-        if spark.display != bool(data):
-            spark.display = bool(data)
+            spark.data = data  # always displayed (empty: blank): toggling it would cost a layout pass
 
     def _render_meta(self) -> None:
         update = self.update_
