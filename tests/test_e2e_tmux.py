@@ -51,9 +51,18 @@ def test_demo_in_a_real_terminal(tmux):
     assert "█" in screen  # task bars are drawn
     assert "simulated data" in screen
     tmux.run("send-keys", "-t", "e2e", "t")  # tasks of the selected run
-    tmux.wait_for("Tasks of run 19063", "4 tasks")
+    tmux.wait_for("Tasks of run 19063", "4 tasks", "as of")
     tmux.run("send-keys", "-t", "e2e", "Escape")
     tmux.wait_for("Tasks done")
+    # 12 runs, 8 rows at 80x24: End shows the last run on the last row (no scrollbar hides it)
+    # and the detail names it
+    tmux.run("send-keys", "-t", "e2e", "End")
+    screen = tmux.wait_for("Run 19074")
+    rows = [line for line in screen.splitlines() if line[:7].strip().isdigit()]
+    assert rows and rows[-1].split()[0] == "19074", screen
+    tmux.run("send-keys", "-t", "e2e", "Home")
+    tmux.wait_for("Run 19063")
     tmux.run("send-keys", "-t", "e2e", "q")
     final = tmux.wait_for("ZWR-EXIT=0", timeout=20)
     assert "Tasks done" not in final  # the alternate screen is gone: the terminal was restored
+    assert "Traceback" not in final and "Error" not in final  # a clean exit: no traceback at shutdown

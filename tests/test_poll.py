@@ -197,7 +197,7 @@ async def test_frugal_when_rate_limit_budget_is_low():
                 engine.watch(run_id)
             saw_frugal = False
             deadline = time.monotonic() + 20
-            while len(sim.requests) < 10 and time.monotonic() < deadline:
+            while len(sim.requests) < 8 and time.monotonic() < deadline:
                 saw_frugal = saw_frugal or engine.frugal
                 await asyncio.sleep(0.05)
             await engine.aclose()

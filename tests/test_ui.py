@@ -250,3 +250,82 @@ async def test_corrupt_bookmarks_file_is_reported_and_salvaged(sim, isolated_env
         notes = [n.message for n in app._notifications]
         assert any("damaged" in n for n in notes)
     assert list(path.parent.glob("bookmarks-test.json.corrupt-*"))
+
+
+# ----------------------------------------------------------------------------- unexpected failures, hostile values
+
+
+async def test_unexpected_poll_failure_is_shown_and_r_retries():
+    from tests.uihelpers import scripted_app, settle
+    from tui.poll.engine import InternalError, RunUpdate
+
+    app, poller = scripted_app([19063])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        crash = InternalError.from_exception("polling run 19063", ValueError("year 0 is out of range"))
+        poller.deliver([RunUpdate(19063, None, None, crash, False, None, None)])
+        await settle(pilot)
+        assert "⚠ internal error" in str(app.main.watchlist.cells("19063")[1])
+        shown = text_of(app.main.query_one("#detail-error"))
+        assert "ValueError: year 0 is out of range" in shown and "press r to retry" in shown.lower()
+        await pilot.press("r")
+        assert poller.refreshed == [19063]
+
+
+async def test_a_failing_worker_becomes_a_notification():
+    from tests.uihelpers import scripted_app, settle
+
+    app, _ = scripted_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+
+        def broken() -> None:
+            raise RuntimeError("disk on fire")
+
+        app.run_worker(broken, thread=True, name="saving bookmarks", exit_on_error=False)
+        await wait_for(lambda: any("disk on fire" in n.message for n in app._notifications), pilot=pilot)
+        note = next(n.message for n in app._notifications if "disk on fire" in n.message)
+        assert note.startswith("Internal error while saving bookmarks: RuntimeError") and "--debug" in note
+        await settle(pilot)
+        assert app.is_running  # and the app carries on
+
+
+async def test_poll_interval_floor_in_the_tui():
+    from tests.uihelpers import scripted_app
+
+    for wanted, used in ((0.001, 1.0), (-1, 1.0), (float("nan"), 5.0)):
+        app, poller = scripted_app(interval=wanted)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(lambda: app._notifications, pilot=pilot)
+            assert app.interval == used
+            notes = " ".join(n.message for n in app._notifications)
+            assert "poll interval" in notes.lower() and "nan" not in text_of(app.main.query_one("#statusline"))
+            await pilot.press(*["minus"] * 6)  # faster never goes under 1 s
+            assert poller.interval == 1.0
+
+
+async def test_server_strings_never_reach_the_terminal_raw():
+    """cpuTime and the Zuora-Request-Id come from the server: OSC/CSI sequences in them are made visible."""
+    from tests.test_ui_model import RunState
+    from tests.uihelpers import scripted_app, settle
+    from tui.core.client import ResponseMeta
+    from tui.poll.engine import RunUpdate
+
+    app, poller = scripted_app([7])
+    counts = {"queued": 0, "processing": 1, "pending": 0, "stopped": 0, "success": 1, "error": 0}
+    state = RunState(7, "WF-7", "Processing", counts, 2, 60, 1, fetched=True)
+    raw = dict(state.json(), cpuTime="\x1b]0;pwned\x07 \x1b]52;c;ZXZpbA==\x07")
+    from tui.core.model import Run
+
+    meta = ResponseMeta(200, "\x1b]0;title\x07req-1", None, None, 0.1, 1)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        poller.deliver([RunUpdate(7, Run.parse(raw), meta, None, True, 5.0, 0.0)])
+        await settle(pilot)
+        timing = text_of(app.main.query_one("#detail-timing"))
+        meta_line = text_of(app.main.query_one("#detail-meta"))
+        assert "\x1b" not in timing and "\x07" not in timing and "␛]0;pwned" in timing
+        assert "\x1b" not in meta_line and "␛]0;title" in meta_line
+        await pilot.press("i")
+        notes = [n.message for n in app._notifications if "Request-Id" in n.message]
+        assert notes and all("\x1b" not in n and "\x07" not in n for n in notes)
+        assert "\x1b" not in app.clipboard

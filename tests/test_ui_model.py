@@ -25,7 +25,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.uihelpers import FROZEN, ScriptedPoller, Terminal, press, scripted_app, settle, wait_for
+from tests.uihelpers import FROZEN, ScriptedPoller, Terminal, press, scripted_app, settle, settle_until
 from tui.core.client import TaskList
 from tui.core.errors import RateLimited, ServerError, ZwrError
 from tui.core.model import Run, Task
@@ -188,7 +188,7 @@ class Model:
 
 # ----------------------------------------------------------------------------- reading the screen
 
-COLS = (8, 14, 18, 5, 8)  # ID, Status, Tasks done, Err, Elapsed (then the name)
+COLS = (8, 16, 18, 5, 8)  # ID, Status, Tasks done, Err, Elapsed (then the name)
 
 
 def split_row(text: str) -> list[str]:
@@ -419,7 +419,7 @@ async def walk(seed: int, steps: int) -> None:
                 run_id = model.selected
                 await press(pilot, "b")
                 model.bookmarked ^= {run_id}
-                await wait_for(lambda rid=run_id: app.book.is_bookmarked(rid) == (rid in model.bookmarked), pilot=pilot)
+                await settle_until(lambda rid=run_id: app.book.is_bookmarked(rid) == (rid in model.bookmarked), pilot=pilot)
                 log.append(f"b {run_id}")
             else:
                 size = rng.choice([(80, 20), (96, 30), SIZE])
@@ -456,6 +456,12 @@ class TaskRun:
     statuses: list[str]
 
     def tasks(self) -> tuple[Task, ...]:
+        key = tuple(self.statuses)
+        if getattr(self, "_cached", (None,))[0] != key:
+            self._cached = (key, self._parse())
+        return self._cached[1]
+
+    def _parse(self) -> tuple[Task, ...]:
         out = []
         for i, status in enumerate(self.statuses):
             raw = {"id": 700001 + i, "name": f"Task {i:03d}", "status": status, "action_type": "Callout"}
@@ -532,7 +538,7 @@ async def tasks_walk(seed: int, steps: int, monkeypatch) -> None:
                 out.append(t.id)
             return out
 
-        await wait_for(lambda: screen.loads == 1, pilot=pilot)
+        await settle_until(lambda: screen.loads == 1, pilot=pilot)
         selected = expected()[0]
         for step in range(steps):
             before = expected()
@@ -568,7 +574,7 @@ async def tasks_walk(seed: int, steps: int, monkeypatch) -> None:
             selected = reselect(selected, before, expected())
             after = expected()
             await settle(pilot)
-            await wait_for(lambda: not screen.loading and not screen.wants_reload(), pilot=pilot)
+            await settle_until(lambda: not screen.loading and not screen.wants_reload(), pilot=pilot)
             await settle(pilot)
             try:
                 rows = [(y, t) for y, t in terminal.region_lines(table.scrollable_content_region)[1:] if t.strip()]

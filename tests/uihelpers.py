@@ -272,3 +272,13 @@ async def press(pilot, *keys: str) -> None:
             char = key if len(key) == 1 else None
         app.post_message(events.Key(key, char))
         await settle(pilot)
+
+
+async def settle_until(predicate, *, pilot, timeout: float = 10.0) -> None:
+    """``wait_for`` without its 50 ms naps: settle the app until ``predicate()`` holds (bounded)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await settle(pilot, 1)
+        await asyncio.sleep(0.001)

@@ -21,7 +21,7 @@ from tui.ui.safe import TONE_STYLES, literal
 from tui.ui.widgets.bars import stacked_bar
 from tui.ui.widgets.linetable import Column, LineTable, fit
 
-STATUS_WIDTH = 14
+STATUS_WIDTH = 16  # "⚠ internal error", "▶ Processing ⚠" fit whole at 80 columns
 COLUMNS = (
     Column("id", "ID", 8),
     Column("status", "Status", STATUS_WIDTH),
