@@ -295,7 +295,7 @@ async def test_poll_interval_floor_in_the_tui():
     for wanted, used in ((0.001, 1.0), (-1, 1.0), (float("nan"), 5.0)):
         app, poller = scripted_app(interval=wanted)
         async with app.run_test(size=(80, 24)) as pilot:
-            await wait_for(lambda: app._notifications, pilot=pilot)
+            await wait_for(lambda app=app: app._notifications, pilot=pilot)
             assert app.interval == used
             notes = " ".join(n.message for n in app._notifications)
             assert "poll interval" in notes.lower() and "nan" not in text_of(app.main.query_one("#statusline"))

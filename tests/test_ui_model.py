@@ -419,7 +419,9 @@ async def walk(seed: int, steps: int) -> None:
                 run_id = model.selected
                 await press(pilot, "b")
                 model.bookmarked ^= {run_id}
-                await settle_until(lambda rid=run_id: app.book.is_bookmarked(rid) == (rid in model.bookmarked), pilot=pilot)
+                await settle_until(
+                    lambda rid=run_id: app.book.is_bookmarked(rid) == (rid in model.bookmarked), pilot=pilot
+                )
                 log.append(f"b {run_id}")
             else:
                 size = rng.choice([(80, 20), (96, 30), SIZE])
