@@ -77,7 +77,7 @@ class MainScreen(Screen):
         self.watchlist.rebuild()
         self.sidebar.show_bookmarks(list(self.book.bookmarks))
         self.sidebar.show_recent(list(self.book.recent))
-        self.watchlist.focus()
+        self.set_focus(self.watchlist)
         self._sync_detail()
         self.set_interval(1.0, self._tick)
         self.set_interval(0.5, self.refresh_status)
@@ -177,7 +177,7 @@ class MainScreen(Screen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter":
-            self.watchlist.focus()
+            self.set_focus(self.watchlist)
 
     # ------------------------------------------------------------------ watching
 
@@ -274,7 +274,7 @@ class MainScreen(Screen):
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.display = True
-        box.focus()
+        self.set_focus(box)  # now, not after the next queued callback
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -283,7 +283,7 @@ class MainScreen(Screen):
             box.display = False
             self.watchlist.set_filter("")
             self._sync_detail()
-            self.watchlist.focus()
+            self.set_focus(self.watchlist)
 
     def action_toggle_sidebar(self) -> None:
         self._sidebar_forced = not self.sidebar.display

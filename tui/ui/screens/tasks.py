@@ -123,7 +123,7 @@ class TasksScreen(Screen):
     def on_mount(self) -> None:
         self.table = self.query_one(LineTable)
         self.query_one("#tasks-filter", Input).display = False
-        self.table.focus()
+        self.set_focus(self.table)
         self._unsubscribe = self.book.subscribe(self._on_book_change)
         self.set_interval(1.0, self._tick)
         self.load()
@@ -306,14 +306,14 @@ class TasksScreen(Screen):
     def action_filter(self) -> None:
         box = self.query_one("#tasks-filter", Input)
         box.display = True
-        box.focus()
+        self.set_focus(box)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value
         self._fill()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.table.focus()
+        self.set_focus(self.table)
 
     def action_details(self) -> None:
         task = self._current()
