@@ -46,7 +46,7 @@ TRANSITION_TEXT: dict[str, tuple[str, SeverityLevel]] = {
 
 
 class ZwrApp(App):
-    CSS_PATH = stylesheet("app", "main", "tasks", "modals")
+    CSS_PATH = stylesheet("app", "main")  # the tasks screen and the modals bring their own
     TITLE = "zwr"
     COMMANDS = App.COMMANDS | {ZwrCommands}
     BINDINGS = [
@@ -114,9 +114,11 @@ class ZwrApp(App):
 
     def on_load(self) -> None:
         """Start polling before the screen is built: the first fetch overlaps Textual's start-up."""
-        settings = self.connection.settings(**self.client_settings)
-        auth = self.connection.auth
-        poller = self._make_poller(lambda: ZuoraClient(settings, auth), self.interval, lambda: self.clock().timestamp())
+        # The client is built here, before Textual's CPU-heavy start-up, so the poll thread can
+        # send the first request at once and its answer is in by the first frame (built in the
+        # thread, it waited for the GIL behind the whole mount). It is used only in that thread.
+        client = ZuoraClient(self.connection.settings(**self.client_settings), self.connection.auth)
+        poller = self._make_poller(lambda: client, self.interval, lambda: self.clock().timestamp())
         self.session = Session(self.book, poller, self.clock, self.connection, self.demo, self._bell_default)
         self.session.watch(self.initial_ids)
 

@@ -59,3 +59,11 @@ class RememberRuns(Message):
     def __init__(self, run_ids: list[int]) -> None:
         super().__init__()
         self.run_ids = run_ids
+
+
+class RunChosen(Message):
+    """A run picked in the sidebar (bookmarks, recent): watch and select it."""
+
+    def __init__(self, run_id: int) -> None:
+        super().__init__()
+        self.run_id = run_id

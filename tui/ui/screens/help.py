@@ -9,6 +9,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.ui.styles import stylesheet
+
 HELP = """\
 Watchlist and run detail
   a          add run IDs (type or paste; several at once)
@@ -39,6 +41,7 @@ Status symbols (readable without colour)
 
 
 class HelpScreen(ModalScreen[None]):
+    CSS_PATH = stylesheet("modals")
     BINDINGS = [Binding("escape,q,question_mark", "dismiss(None)", "Close")]
 
     def compose(self) -> ComposeResult:

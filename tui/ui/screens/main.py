@@ -14,14 +14,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from tui.core.text import printable
 from tui.poll.runbook import BookChange
-from tui.ui.messages import RememberRuns, RemoveBookmark, SaveBookmark
+from tui.ui.messages import RememberRuns, RemoveBookmark, RunChosen, SaveBookmark
 from tui.ui.session import Session
 from tui.ui.widgets.runview import RunDetail
-from tui.ui.widgets.sidebar import RunChosen, Sidebar
 from tui.ui.widgets.watchlist import Watchlist
 
 
@@ -57,31 +56,35 @@ class MainScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield self.session.banner()
-        with Horizontal(id="body"):
-            yield Sidebar(id="sidebar")
-            with Vertical(id="main"):
-                yield Input(placeholder="filter: id, name, status, label, 'errors'", id="filter")
-                yield Watchlist(self.book, self.session.clock, id="watchlist")
-                yield RunDetail(self.book, self.session.clock, id="detail")
+        with Horizontal(id="body"), Vertical(id="main"):
+            yield Watchlist(self.book, self.session.clock, id="watchlist")
+            yield RunDetail(self.book, self.session.clock, id="detail")
         yield Static("", id="statusline")
-        yield Footer()
+        # the sidebar and the footer come after the first paint (_mount_the_rest), the filter
+        # box when first asked for: `zwr RUN_ID` shows the run's status first
 
     def on_mount(self) -> None:
-        self.query_one("#filter", Input).display = False
         self.watchlist = self.query_one(Watchlist)
         self.detail = self.query_one(RunDetail)
-        self.sidebar = self.query_one(Sidebar)
         self._unsubscribe = self.book.subscribe(self._on_book_change)
         # the detail follows the cursor in the same frame (a reactive watcher runs at once)
         self.watch(self.watchlist, "highlighted", self._sync_detail, init=False)
         self.watchlist.rebuild()
-        self.sidebar.show_bookmarks(list(self.book.bookmarks))
-        self.sidebar.show_recent(list(self.book.recent))
         self.set_focus(self.watchlist)
         self._sync_detail()
         self.set_interval(1.0, self._tick)
         self.set_interval(0.5, self.refresh_status)
         self.refresh_status()
+        self.call_after_refresh(self._mount_the_rest)
+
+    async def _mount_the_rest(self) -> None:
+        """Imported and mounted after the first paint: what the run's status does not need."""
+        from textual.widgets import Footer
+
+        from tui.ui.widgets.sidebar import Sidebar
+
+        await self.query_one("#body").mount(Sidebar(self.book, self._sidebar_wanted, id="sidebar"), before=0)
+        await self.mount(Footer())
 
     def on_unmount(self) -> None:
         self._unsubscribe()
@@ -96,10 +99,6 @@ class MainScreen(Screen):
                 self.detail.render_run()
             elif selected in change.touched:
                 self.detail.touch()
-        if change.bookmarks:
-            self.sidebar.show_bookmarks(list(self.book.bookmarks))
-        if change.recent:
-            self.sidebar.show_recent(list(self.book.recent))
         if change.runs or change.membership:
             self.refresh_status()  # the counts must never lag behind the rows
 
@@ -155,9 +154,13 @@ class MainScreen(Screen):
 
     # ------------------------------------------------------------------ events
 
-    def on_resize(self, event: Resize) -> None:
+    def _sidebar_wanted(self) -> bool:
         # At 80 columns the watchlist needs the room: the sidebar comes back with ctrl+b.
-        self.query_one(Sidebar).display = event.size.width >= 110 or self._sidebar_forced
+        return self.size.width >= 110 or self._sidebar_forced
+
+    def on_resize(self, event: Resize) -> None:
+        for sidebar in self.query("#sidebar"):
+            sidebar.display = self._sidebar_wanted()
 
     def on_line_table_highlighted(self, event: Watchlist.Highlighted) -> None:
         if event.table is self.watchlist:
@@ -271,14 +274,18 @@ class MainScreen(Screen):
         self.notify(f"Sorted by {mode}.", markup=False)
         self.refresh_status()
 
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
+    async def action_filter(self) -> None:
+        boxes = self.query("#filter").results(Input)
+        box = next(boxes, None)
+        if box is None:  # created on first use: the first paint does not wait for it
+            box = Input(placeholder="filter: id, name, status, label, 'errors'", id="filter")
+            await self.query_one("#main").mount(box, before=self.watchlist)
         box.display = True
         self.set_focus(box)  # now, not after the next queued callback
 
     def action_clear_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.display:
+        box = next(self.query("#filter").results(Input), None)
+        if box is not None and box.display:
             box.value = ""
             box.display = False
             self.watchlist.set_filter("")
@@ -286,8 +293,9 @@ class MainScreen(Screen):
             self.set_focus(self.watchlist)
 
     def action_toggle_sidebar(self) -> None:
-        self._sidebar_forced = not self.sidebar.display
-        self.sidebar.display = not self.sidebar.display
+        for sidebar in self.query("#sidebar"):
+            self._sidebar_forced = not sidebar.display
+            sidebar.display = not sidebar.display
 
     def action_copy_id(self) -> None:
         run_id = self._need_selection()

@@ -20,6 +20,7 @@ from tui.core.model import Task
 from tui.core.present import fmt_duration, fmt_utc
 from tui.core.runid import parse_run_ids
 from tui.ui.safe import literal
+from tui.ui.styles import stylesheet
 
 _UNSAFE = re.compile(r"[\u0080-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
@@ -30,7 +31,13 @@ def json_text(raw: Any, *, for_clipboard: bool = False) -> str:
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
-class RunIdEntry(ModalScreen[list[int] | None]):
+class Dialog(ModalScreen):
+    """Base of zwr's modal screens: their shared look (modals.tcss) loads with the first one."""
+
+    CSS_PATH = stylesheet("modals")
+
+
+class RunIdEntry(Dialog):
     """Type or paste one or more run IDs; invalid input is explained inline and never sent."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
@@ -72,7 +79,7 @@ class RunIdEntry(ModalScreen[list[int] | None]):
         self.dismiss(ids)
 
 
-class LabelEntry(ModalScreen[str | None]):
+class LabelEntry(Dialog):
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
     def __init__(self, run_id: int, current: str = "") -> None:
@@ -88,7 +95,7 @@ class LabelEntry(ModalScreen[str | None]):
         self.dismiss(event.value.strip()[:200])
 
 
-class RawJson(ModalScreen[None]):
+class RawJson(Dialog):
     """The object as Zuora sent it, highlighted; c copies it."""
 
     BINDINGS = [Binding("escape,q", "dismiss(None)", "Close"), Binding("c", "copy", "Copy JSON")]
@@ -111,7 +118,7 @@ class RawJson(ModalScreen[None]):
         self.app.notify("Copied the JSON to the clipboard (OSC 52).", markup=False)
 
 
-class TaskDetail(ModalScreen[None]):
+class TaskDetail(Dialog):
     BINDINGS = [
         Binding("escape,q", "dismiss(None)", "Close"),
         Binding("j", "raw", "Raw JSON"),

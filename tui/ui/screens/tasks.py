@@ -29,6 +29,7 @@ from tui.poll.runbook import BookChange
 from tui.ui.messages import TasksFailed, TasksLoaded, TasksProgress
 from tui.ui.safe import TONE_STYLES, literal
 from tui.ui.session import Session
+from tui.ui.styles import stylesheet
 from tui.ui.widgets.linetable import Column, LineTable
 
 log = logging.getLogger("tui.ui")
@@ -80,6 +81,7 @@ def task_cells(task: Task) -> tuple[Text, ...]:
 
 
 class TasksScreen(Screen):
+    CSS_PATH = stylesheet("tasks")
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("e", "toggle_errors", "Errors only"),
