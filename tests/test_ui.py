@@ -329,3 +329,77 @@ async def test_server_strings_never_reach_the_terminal_raw():
         notes = [n.message for n in app._notifications if "Request-Id" in n.message]
         assert notes and all("\x1b" not in n and "\x07" not in n for n in notes)
         assert "\x1b" not in app.clipboard
+
+
+# ----------------------------------------------------------------------------- live tasks, ticking ages, detail scroll
+
+
+async def test_tasks_reload_only_when_counts_move_and_an_ended_run_loads_once():
+    from tests.test_ui_model import RunState
+    from tests.uihelpers import ScriptedPoller, scripted_app, settle, settle_until
+    from tui.core.client import TaskList
+    from tui.core.model import Task
+
+    def listing(run_id, n):
+        return lambda: TaskList(run_id, tuple(Task.parse({"id": i, "status": "Success"}) for i in range(n)), 1, None)
+
+    counts = {"queued": 5, "processing": 0, "pending": 0, "stopped": 0, "success": 5, "error": 0}
+    active = RunState(1, "WF-1", "Processing", dict(counts), 10, 60, 1, fetched=True)
+    ended = RunState(2, "WF-2", "Finished", dict(counts, queued=0, success=10), 10, 60, 1, fetched=True)
+    poller = ScriptedPoller({1: listing(1, 10), 2: listing(2, 10)})
+    app, _ = scripted_app([1, 2], poller=poller)
+    TasksScreen.min_reload_gap, gap = 0.0, TasksScreen.min_reload_gap
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            poller.deliver([active.update(), ended.update()])
+            await settle(pilot)
+            await pilot.press("t")
+            screen = app.screen
+            await settle_until(lambda: screen.loads == 1, pilot=pilot)
+            for _ in range(3):  # polls of an unchanged run: no reload
+                poller.deliver([active.update()])
+                await settle(pilot)
+            assert poller.loads == [1]
+            active.counts["queued"], active.counts["success"] = 4, 6  # the counts move: one reload
+            poller.deliver([active.update()])
+            await settle_until(lambda: screen.loads == 2, pilot=pilot)
+            assert poller.loads == [1, 1] and "as of" in text_of(screen.query_one("#tasks-title"))
+            await pilot.press("escape", "down", "t")  # the ended run: loaded once, whatever comes
+            screen = app.screen
+            await settle_until(lambda: screen.loads == 1, pilot=pilot)
+            for _ in range(3):
+                poller.deliver([ended.update()])
+                await settle(pilot)
+            assert poller.loads == [1, 1, 2]
+    finally:
+        TasksScreen.min_reload_gap = gap
+
+
+async def test_ages_tick_for_ended_runs_and_a_new_selection_starts_at_the_top():
+    from datetime import timedelta
+
+    from tests.test_ui_model import RunState
+    from tests.uihelpers import FROZEN, Connection, ScriptedPoller, StaticToken, settle
+    from tui.ui.app import ZwrApp
+
+    now = [FROZEN]
+    poller = ScriptedPoller()
+    connection = Connection(base_url="https://127.0.0.1:9", auth=StaticToken("t"), auth_source="test", profile="test")
+    app = ZwrApp(connection, run_ids=[1, 2], clock=lambda: now[0], poller=lambda *a: poller, bell=False)
+    counts = {"queued": 0, "processing": 0, "pending": 0, "stopped": 0, "success": 10, "error": 0}
+    runs = [RunState(r, f"WF-{r}", "Finished", dict(counts), 10, 600, 300, fetched=True) for r in (1, 2)]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        poller.deliver([r.update() for r in runs])
+        await settle(pilot)
+        assert "fetched 0s ago" in text_of(app.main.query_one("#detail-meta"))
+        now[0] = FROZEN + timedelta(seconds=40)  # an ended run is not polled again: its age must still move
+        await wait_for(lambda: "fetched 40s ago" in text_of(app.main.query_one("#detail-meta")), pilot=pilot)
+        body = app.main.query_one("#detail-body")
+        body.scroll_end(animate=False)
+        await settle(pilot)
+        assert body.scroll_y > 0
+        await pilot.press("down")
+        await settle(pilot)
+        assert body.scroll_y == 0 and text_of(app.main.query_one("#detail-title")).startswith("Run 2 ")
