@@ -52,6 +52,7 @@ class MainScreen(Screen):
         self.book = session.book
         self._sidebar_forced = False
         self._status_key: object = None
+        self._status_shown: object = None
         self._unsubscribe = lambda: None
 
     def compose(self) -> ComposeResult:
@@ -149,8 +150,11 @@ class MainScreen(Screen):
         text.append(f"  sort: {self.watchlist.sort_mode}", style="dim")
         if not self.session.bell:
             text.append("  bell off", style="dim")
-        # one fixed row: never worth a whole-screen layout pass
-        self.query_one("#statusline", Static).update(text, layout=False)
+        shown = (text.plain, tuple(text.spans))
+        if shown != self._status_shown:  # most batches change no count: no repaint
+            self._status_shown = shown
+            # one fixed row: never worth a whole-screen layout pass
+            self.query_one("#statusline", Static).update(text, layout=False)
 
     # ------------------------------------------------------------------ events
 
