@@ -380,7 +380,7 @@ async def test_ages_tick_for_ended_runs_and_a_new_selection_starts_at_the_top():
     from datetime import timedelta
 
     from tests.test_ui_model import RunState
-    from tests.uihelpers import FROZEN, Connection, ScriptedPoller, StaticToken, settle
+    from tests.uihelpers import FROZEN, Connection, ScriptedPoller, StaticToken, Terminal, settle
     from tui.ui.app import ZwrApp
 
     now = [FROZEN]
@@ -389,13 +389,19 @@ async def test_ages_tick_for_ended_runs_and_a_new_selection_starts_at_the_top():
     app = ZwrApp(connection, run_ids=[1, 2], clock=lambda: now[0], poller=lambda *a: poller, bell=False)
     counts = {"queued": 0, "processing": 0, "pending": 0, "stopped": 0, "success": 10, "error": 0}
     runs = [RunState(r, f"WF-{r}", "Finished", dict(counts), 10, 600, 300, fetched=True) for r in (1, 2)]
+    active = RunState(3, "WF-3", "Processing", dict(counts, success=5, queued=5), 10, 100, 1, fetched=True)
     async with app.run_test(size=(80, 24)) as pilot:
+        terminal = Terminal(app, 80, 24)
+        app.main.watch_runs([3])
         await settle(pilot)
-        poller.deliver([r.update() for r in runs])
+        poller.deliver([r.update() for r in [*runs, active]])
         await settle(pilot)
         assert "fetched 0s ago" in text_of(app.main.query_one("#detail-meta"))
+        assert any(line.startswith(" 3 ") and " 1m 40s " in line for line in terminal.lines())
         now[0] = FROZEN + timedelta(seconds=40)  # an ended run is not polled again: its age must still move
         await wait_for(lambda: "fetched 40s ago" in text_of(app.main.query_one("#detail-meta")), pilot=pilot)
+        # and the running run's elapsed time moves on screen, with no poll (only its cell is repainted)
+        await wait_for(lambda: any(" 2m 20s " in line for line in terminal.lines()), pilot=pilot)
         body = app.main.query_one("#detail-body")
         body.scroll_end(animate=False)
         await settle(pilot)

@@ -28,7 +28,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import var
 from textual.scroll_view import ScrollView
@@ -42,6 +42,12 @@ class Column:
     key: str
     label: str
     width: int | None = None  # None: takes a share of the remaining width
+
+
+def _replace(cache: LRUCache, key: object, value: object) -> None:
+    """``LRUCache.set`` keeps the old value of a key it already holds: drop it first."""
+    cache.discard(key)
+    cache.set(key, value)
 
 
 def fit(head: Text, tail: Text | None, width: int) -> Text:
@@ -118,6 +124,7 @@ class LineTable(ScrollView, can_focus=True):
         self._factory: CellFactory = lambda key: ()
         self._strips: LRUCache[str, tuple[int, Strip]] = LRUCache(self.CACHE_ROWS)  # key -> (parity, row)
         self._cell_cache: LRUCache[str, tuple[Text, ...]] = LRUCache(self.CACHE_ROWS)
+        self._segment_cache: LRUCache[tuple, list[Segment]] = LRUCache(8 * self.CACHE_ROWS)
         self._widths: list[int] = []
         self._layout_width = -1
         self.cursor_row = 0
@@ -189,12 +196,28 @@ class LineTable(ScrollView, can_focus=True):
             if index is None or not first <= index < last:
                 continue
             fresh = tuple(self._factory(key))
-            if fresh != self._cell_cache.get(key):
-                self._cell_cache.set(key, fresh)
+            old = self._cell_cache.get(key)
+            if fresh != old:
+                _replace(self._cell_cache, key, fresh)
                 self._strips.discard(key)
-                self.refresh_line(index + 1)
+                self._refresh_cells(index, old, fresh)
                 repainted += 1
         return repainted
+
+    def _refresh_cells(self, index: int, old: tuple[Text, ...] | None, fresh: tuple[Text, ...]) -> None:
+        """Repaint only the columns whose cells changed (a ticking clock is one narrow cell)."""
+        if old is None or len(old) != len(fresh) or len(self._widths) != len(fresh):
+            self.refresh_line(index + 1)
+            return
+        x = 0
+        start = end = None
+        for before, after, width in zip(old, fresh, self._widths):
+            if before != after:
+                start = x if start is None else start
+                end = x + width + 1
+            x += width + 1
+        if start is not None and end is not None:
+            self.refresh(Region(start, index + 1 - self.scroll_offset.y, end - start, 1))
 
     def refresh_all_rows(self) -> None:
         self._strips.clear()
@@ -305,16 +328,25 @@ class LineTable(ScrollView, can_focus=True):
         self._layout_width = width
         self._strips.clear()
 
+    def _cell_segments(self, cell: Text, width: int) -> list[Segment]:
+        """A cell rendered to ``width`` cells (cached: when a clock ticks, one cell of a row changes)."""
+        key = (cell.plain, tuple(cell.spans), str(cell.style), width)
+        segments = self._segment_cache.get(key)
+        if segments is None:
+            console = self.app.console
+            text = cell.copy()
+            text.no_wrap = True
+            text.truncate(width, overflow="ellipsis", pad=True)
+            own = console.get_style(text.style) if text.style else None  # render() applies spans only
+            segments = list(Segment.apply_style(text.render(console), own) if own else text.render(console))
+            self._segment_cache.set(key, segments)
+        return segments
+
     def _strip(self, cells: Sequence[Text], style: Style, width: int) -> Strip:
-        console = self.app.console
         segments: list[Segment] = []
         for cell, cell_width in zip(cells, self._widths):
-            text = cell.copy() if isinstance(cell, Text) else Text(str(cell))
-            text.no_wrap = True
-            text.truncate(cell_width, overflow="ellipsis", pad=True)
-            segments.append(Segment(" ", style))
-            own = console.get_style(text.style) if text.style else None  # render() applies spans only
-            segments.extend(Segment.apply_style(text.render(console), own) if own else text.render(console))
+            segments.append(Segment(" "))
+            segments.extend(self._cell_segments(cell if isinstance(cell, Text) else Text(str(cell)), cell_width))
         return Strip(Segment.apply_style(segments, style)).crop_extend(0, width, style)
 
     def render_line(self, y: int) -> Strip:
@@ -336,7 +368,7 @@ class LineTable(ScrollView, can_focus=True):
         else:
             style = base + self.get_component_rich_style("linetable--odd") if parity else base
             strip = self._strip(self.cells(key), style, width)
-            self._strips.set(key, (parity, strip))
+            _replace(self._strips, key, (parity, strip))
         if index == self.cursor_row:
             cursor = self.get_component_rich_style(
                 "linetable--cursor" if self.has_focus else "linetable--cursor-blurred"
