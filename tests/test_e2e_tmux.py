@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tui.sim.scenario import demo_scenario
+
 ZWR = Path(sys.executable).parent / "zwr"
 
 
@@ -54,12 +56,13 @@ def test_demo_in_a_real_terminal(tmux):
     tmux.wait_for("Tasks of run 19063", "4 tasks", "as of")
     tmux.run("send-keys", "-t", "e2e", "Escape")
     tmux.wait_for("Tasks done")
-    # 12 runs, 8 rows at 80x24: End shows the last run on the last row (no scrollbar hides it)
-    # and the detail names it
+    # more runs than the 8 rows at 80x24: End shows the last run on the last row (no scrollbar
+    # hides it) and the detail names it
+    last = demo_scenario().ids()[-1]
     tmux.run("send-keys", "-t", "e2e", "End")
-    screen = tmux.wait_for("Run 19074")
+    screen = tmux.wait_for(f"Run {last}")
     rows = [line for line in screen.splitlines() if line[:7].strip().isdigit()]
-    assert rows and rows[-1].split()[0] == "19074", screen
+    assert rows and rows[-1].split()[0] == str(last), screen
     tmux.run("send-keys", "-t", "e2e", "Home")
     tmux.wait_for("Run 19063")
     tmux.run("send-keys", "-t", "e2e", "q")

@@ -86,7 +86,12 @@ async def test_bookmark_sidebar_selection_watches_run(sim):
     BookmarkStore("test").add(19066, "billing")
     app = make_app(sim)
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_for(lambda: app.main.query_one("#bookmarks").option_count == 1, pilot=pilot)
+        await wait_for(
+            lambda: (
+                app.main.query("#bookmarks") and app.main.query_one("#bookmarks").get_option_at_index(0).id == "b19066"
+            ),
+            pilot=pilot,
+        )
         app.main.query_one("#bookmarks").focus()
         await pilot.press("down", "enter")
         await wait_for(lambda: 19066 in app.updates, pilot=pilot)
@@ -316,7 +321,7 @@ async def test_server_strings_never_reach_the_terminal_raw():
     raw = dict(state.json(), cpuTime="\x1b]0;pwned\x07 \x1b]52;c;ZXZpbA==\x07")
     from tui.core.model import Run
 
-    meta = ResponseMeta(200, "\x1b]0;title\x07req-1", None, None, 0.1, 1)
+    meta = ResponseMeta(200, "\x1b]0;title\x07req-1", None, None, 0.1, 1, 0.0)
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
         poller.deliver([RunUpdate(7, Run.parse(raw), meta, None, True, 5.0, 0.0)])
