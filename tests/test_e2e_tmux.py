@@ -48,7 +48,7 @@ def test_demo_in_a_real_terminal(tmux):
     assert ZWR.exists(), "the zwr console script is not installed in this environment"
     command = f"{ZWR} demo --interval 1; echo ZWR-EXIT=$?; sleep 60"
     tmux.run("new-session", "-d", "-s", "e2e", "-x", "80", "-y", "24", "-e", "TERM=xterm-256color", command)
-    screen = tmux.wait_for("19066", "19068", "Finished", "Processing", "Queued", "Tasks done")
+    screen = tmux.wait_for("19066", "19068", "Finished", "Processing", "Queued", "Tasks done", "Add runs")
     assert "✖ Finished" in screen and "✔ Finished" in screen and "■ Stopped" in screen
     assert "█" in screen  # task bars are drawn
     assert "simulated data" in screen

@@ -86,6 +86,7 @@ class MainScreen(Screen):
 
         await self.query_one("#body").mount(Sidebar(self.book, self._sidebar_wanted, id="sidebar"), before=0)
         await self.mount(Footer())
+        self.refresh_bindings()  # a footer mounted late shows nothing until the bindings are announced again
 
     def on_unmount(self) -> None:
         self._unsubscribe()
