@@ -49,14 +49,18 @@ def zwr_first_paint(base_url: str, run_id: str) -> None:
     from tui.ui.app import ZwrApp
 
     class Bench(ZwrApp):
-        def on_run_updated(self, message):
-            super().on_run_updated(message)
-            if message.update.run is not None:
-                self.call_after_refresh(self.done)
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.book.subscribe(self.changed)  # called once a batch is in the run book
+
+        def changed(self, change) -> None:
+            if any(self.book.run(r) is not None for r in change.runs):
+                self.call_after_refresh(self.done)  # the frame showing it has been composed
 
         def done(self):
-            self.painted = time.perf_counter() - T0
-            self.exit()
+            if not hasattr(self, "painted"):
+                self.painted = time.perf_counter() - T0
+                self.exit()
 
     app = Bench(
         Connection(base_url=base_url, auth=StaticToken("demo-token"), auth_source="bench"),
@@ -84,8 +88,11 @@ def zwr_watch(base_url: str, first_id: str, count: str, seconds: str, interval: 
         loaded = False
         window_polls = 0
 
-        def on_run_updated(self, message):
-            super().on_run_updated(message)
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.book.subscribe(self.changed)  # called once a batch is in the run book
+
+        def changed(self, change) -> None:
             if not self.loaded and len(self.updates) == len(ids) and all(u.run for u in self.updates.values()):
                 self.loaded = True
                 self.cpu0, self.wall0, self.polls0 = time.process_time(), time.perf_counter(), self.engine.polls

@@ -262,11 +262,11 @@ async def _responsiveness(base_url: str, runs: int, presses: int) -> list[float]
         detail = app.main.query_one(RunDetail)
         for n in range(presses):
             key = "down" if (n // 20) % 2 == 0 else "up"
-            before = app.selected_run_id()
+            before = app.main.selected_run_id()
             painted = asyncio.Event()
             started = time.perf_counter()
             app.post_message(events.Key(key, None))  # exactly what the terminal driver posts
-            while detail.update_ is None or detail.update_.run_id == before:
+            while detail.run_id is None or detail.run_id == before:
                 await asyncio.sleep(0.0005)
             app.call_after_refresh(painted.set)  # fires once the frame showing it is composed
             await painted.wait()
@@ -361,7 +361,7 @@ def fig6_discipline(window: float) -> list[Row]:
         )
     )
     # b) saturated: throughput vs concurrency / latency (simulator in its own process)
-    runs, interval, latency, conc = 300, 0.5, 0.1, 8
+    runs, interval, latency, conc = 300, 1.0, 0.1, 8  # 300 req/s wanted (1 s is the floor), 80 possible
     sim = SimProcess("--synthetic", str(runs), "--latency", str(latency))
     try:
         throughput, max_in_flight = asyncio.run(_throughput(sim.base_url, runs, interval, conc, window))

@@ -9,9 +9,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.uihelpers import frozen_scenario, make_app, wait_for
+from tests.uihelpers import frozen_scenario, make_app, settle, wait_for
 from tui.sim import Simulator
-from tui.ui.widgets.watchlist import Watchlist
 
 
 async def main() -> None:
@@ -20,8 +19,8 @@ async def main() -> None:
         app = make_app(sim, ids, frozen=True, interval=60)
         async with app.run_test(size=(130, 38)) as pilot:
             await wait_for(lambda: len(app.updates) == len(ids), pilot=pilot)
-            app.main.query_one(Watchlist).select_run(19065)
-            await pilot.pause(0.5)
+            app.main.watchlist.select_run(19065)
+            await settle(pilot)
             svg = app.export_screenshot(title="zwr — Zuora Workflow runs")
     target = Path(__file__).with_name("screenshot.svg")
     target.write_text(svg)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tui.sim.scenario import demo_scenario
+
 ZWR = Path(sys.executable).parent / "zwr"
 
 
@@ -46,14 +48,24 @@ def test_demo_in_a_real_terminal(tmux):
     assert ZWR.exists(), "the zwr console script is not installed in this environment"
     command = f"{ZWR} demo --interval 1; echo ZWR-EXIT=$?; sleep 60"
     tmux.run("new-session", "-d", "-s", "e2e", "-x", "80", "-y", "24", "-e", "TERM=xterm-256color", command)
-    screen = tmux.wait_for("19066", "19068", "Finished", "Processing", "Queued", "Tasks done")
+    screen = tmux.wait_for("19066", "19068", "Finished", "Processing", "Queued", "Tasks done", "Add runs")
     assert "✖ Finished" in screen and "✔ Finished" in screen and "■ Stopped" in screen
     assert "█" in screen  # task bars are drawn
     assert "simulated data" in screen
     tmux.run("send-keys", "-t", "e2e", "t")  # tasks of the selected run
-    tmux.wait_for("Tasks of run 19063", "4 tasks")
+    tmux.wait_for("Tasks of run 19063", "4 tasks", "as of")
     tmux.run("send-keys", "-t", "e2e", "Escape")
     tmux.wait_for("Tasks done")
+    # more runs than the 8 rows at 80x24: End shows the last run on the last row (no scrollbar
+    # hides it) and the detail names it
+    last = demo_scenario().ids()[-1]
+    tmux.run("send-keys", "-t", "e2e", "End")
+    screen = tmux.wait_for(f"Run {last}")
+    rows = [line for line in screen.splitlines() if line[:7].strip().isdigit()]
+    assert rows and rows[-1].split()[0] == str(last), screen
+    tmux.run("send-keys", "-t", "e2e", "Home")
+    tmux.wait_for("Run 19063")
     tmux.run("send-keys", "-t", "e2e", "q")
     final = tmux.wait_for("ZWR-EXIT=0", timeout=20)
     assert "Tasks done" not in final  # the alternate screen is gone: the terminal was restored
+    assert "Traceback" not in final and "Error" not in final  # a clean exit: no traceback at shutdown

@@ -345,7 +345,7 @@ async def test_tasks_screen_hostile_task_text(msim):
             await pilot.press("t")
             table = app.screen.query_one("#tasks-table")
             await wait_for(lambda: table.row_count == 12, pilot=pilot)
-            cells = "".join(str(c) for c in table.cells("0"))
+            cells = "".join(str(c) for c in table.cells(table.keys[0]))
             assert "[bold]x[/]" in cells and "␛" in cells
             assert_clean(cells)
     finally:

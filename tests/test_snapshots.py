@@ -1,17 +1,21 @@
-"""Snapshot tests (pytest-textual-snapshot) of the main states at 80x24 and 160x48.
+"""Snapshot tests (pytest-textual-snapshot) of the main states at 80x24 and 160x48, still and scrolled.
 
 Time is frozen (the app's clock), run JSON is fixed (``frozen_scenario``) and the simulator's
-request IDs are derived from the path, so the pictures only change when the UI does.
+request IDs are derived from the path, so the pictures only change when the UI does. Every
+``run_before`` waits for conditions and then lets the app settle (no fixed sleeps), so a
+picture never depends on how fast the machine was.
 Update after an intended change with ``pytest tests/test_snapshots.py --snapshot-update``.
 """
 
 import pytest
 
-from tests.uihelpers import frozen_scenario, make_app, wait_for
+from tests.uihelpers import ScriptedPoller, frozen_scenario, make_app, scripted_app, settle, wait_for
+from tui.core.client import TaskList
+from tui.core.model import Task
 from tui.sim import Simulator
-from tui.ui.widgets.watchlist import Watchlist
 
 ALL = [19063, 19064, 19065, 19066, 19067, 19068, 19069, 19070, 19071]
+TWELVE = [*ALL, 19072, 19073, 19074]
 SIZES = [(80, 24), (160, 48)]
 
 
@@ -24,13 +28,14 @@ def frozen_sim():
 def prepare(app, select=None, keys=(), wait=None):
     async def run_before(pilot):
         await wait_for(lambda: all(i in app.updates for i in app.initial_ids), pilot=pilot)
+        await settle(pilot)
         if select is not None:
-            app.main.query_one(Watchlist).select_run(select)
+            app.main.watchlist.select_run(select)
         for key in keys:
             await pilot.press(key)
         if wait is not None:
             await wait_for(lambda: wait(app), pilot=pilot)
-        await pilot.pause(0.3)
+        await settle(pilot)
 
     return run_before
 
@@ -47,22 +52,60 @@ def test_huge_processing_run(snap_compare, frozen_sim, size):
     assert snap_compare(app, terminal_size=size, run_before=prepare(app, select=19065))
 
 
+def test_watchlist_scrolled_to_the_end(snap_compare, frozen_sim):
+    """12 runs at 80x24 (6 rows fit): after End the last run is highlighted on the last line,
+    no horizontal scrollbar hides it, and the detail names it."""
+    app = make_app(frozen_sim, TWELVE, frozen=True, interval=60)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=prepare(app, keys=("end",)))
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_tasks_screen_errors_only(snap_compare, size):
-    with Simulator(stable_request_ids=True) as sim:  # the demo scenario's 250-task run (task times vary: hide Took)
-        app = make_app(sim, [19073], frozen=True, interval=60)
-        assert snap_compare(app, terminal_size=size, run_before=_tasks_before(app))
+def test_tasks_screen_errors_only(snap_compare, frozen_sim, size):
+    app = make_app(frozen_sim, [19066], frozen=True, interval=60)
 
-
-def _tasks_before(app):
     async def run_before(pilot):
-        await wait_for(lambda: 19073 in app.updates, pilot=pilot)
+        await wait_for(lambda: 19066 in app.updates, pilot=pilot)
         await pilot.press("t")
-        await wait_for(lambda: app.screen.query_one("#tasks-table").row_count == 250, pilot=pilot)
+        await wait_for(lambda: getattr(app.screen, "loads", 0) == 1, pilot=pilot)
         await pilot.press("e")
-        await pilot.pause(0.3)
+        await settle(pilot)
 
-    return run_before
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def fixed_tasks() -> TaskList:
+    statuses = ["Success"] * 100 + ["Error"] * 3 + ["Processing"] * 7 + ["Queued"] * 140
+    tasks = []
+    for i, status in enumerate(statuses):
+        raw = {"id": 800001 + i, "name": f"Step {i:03d}", "status": status, "action_type": "Callout"}
+        raw.update(start_time="2019-09-10 19:40:00 UTC", end_time="2019-09-10 19:40:07 UTC")
+        if status == "Error":
+            raw.update(error="Callout failed: 502 from billing", error_class="WorkflowError::Callout")
+        tasks.append(Task.parse(raw))
+    return TaskList(19073, tuple(tasks), 3, None)
+
+
+def test_tasks_screen_scrolled_to_the_middle(snap_compare):
+    """250 tasks at 80x24: the cursor row, in the middle of the list, is highlighted and on screen."""
+    from tests.test_ui_model import RunState
+
+    poller = ScriptedPoller({19073: fixed_tasks})
+    app, _ = scripted_app([19073], poller=poller)
+    counts = {"queued": 140, "processing": 7, "pending": 0, "stopped": 0, "success": 100, "error": 3}
+    run = RunState(19073, "WF-19036-00000077", "Processing", counts, 250, 1200, 5, fetched=True)
+
+    async def run_before(pilot):
+        await settle(pilot)
+        poller.deliver([run.update()])
+        await settle(pilot)
+        await pilot.press("t")
+        await wait_for(lambda: getattr(app.screen, "loads", 0) == 1, pilot=pilot)
+        for _ in range(8):
+            await pilot.press("pagedown")
+        await pilot.press("up", "up")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -72,10 +115,10 @@ def test_error_with_stale_data(snap_compare, frozen_sim, size):
     async def run_before(pilot):
         await wait_for(lambda: 19065 in app.updates and 19066 in app.updates, pilot=pilot)
         frozen_sim.add_fault("status", status=403, path="19065")
-        app.main.query_one(Watchlist).select_run(19065)
+        app.main.watchlist.select_run(19065)
         app.engine.refresh(19065)
         await wait_for(lambda: app.updates[19065].error is not None, pilot=pilot)
-        await pilot.pause(0.3)
+        await settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 

@@ -5,7 +5,8 @@ import json
 from tests.uihelpers import frozen_scenario, make_app, text_of, wait_for
 from tui.sim import RunSpec, Scenario, Simulator
 from tui.store.bookmarks import BookmarkStore
-from tui.ui.screens.modals import HelpScreen, RawJson, RunIdEntry, TaskDetail
+from tui.ui.screens.help import HelpScreen
+from tui.ui.screens.modals import RawJson, RunIdEntry, TaskDetail
 from tui.ui.screens.tasks import TasksScreen
 from tui.ui.widgets.banner import Banner
 from tui.ui.widgets.bars import TaskBars
@@ -28,8 +29,7 @@ async def test_entry_validates_inline_and_watches_valid_ids(sim):
         assert "run number" in text_of(app.screen.query_one("#entry-message"))
         app.screen.query_one("Input").value = "19063, 19066"
         await pilot.press("enter")
-        watchlist = app.main.query_one(Watchlist)
-        assert watchlist.order == [19063, 19066]
+        assert app.book.ids() == [19063, 19066]
         await wait_for(lambda: len(app.updates) == 2, pilot=pilot)
         assert {r.path for r in sim.requests} == {"/workflows/workflow_runs/19063", "/workflows/workflow_runs/19066"}
 
@@ -86,11 +86,16 @@ async def test_bookmark_sidebar_selection_watches_run(sim):
     BookmarkStore("test").add(19066, "billing")
     app = make_app(sim)
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_for(lambda: app.main.query_one("#bookmarks").option_count == 1, pilot=pilot)
+        await wait_for(
+            lambda: (
+                app.main.query("#bookmarks") and app.main.query_one("#bookmarks").get_option_at_index(0).id == "b19066"
+            ),
+            pilot=pilot,
+        )
         app.main.query_one("#bookmarks").focus()
         await pilot.press("down", "enter")
         await wait_for(lambda: 19066 in app.updates, pilot=pilot)
-        assert app.main.query_one(Watchlist).labels[19066] == "billing"
+        assert app.book.label(19066) == "billing" and "★" in str(app.main.watchlist.cells("19066")[0])
 
 
 async def test_tasks_screen_errors_filter_and_details(sim):
@@ -166,7 +171,7 @@ async def test_pause_resume_and_refresh_now(sim):
         await pilot.press("p")
         await wait_for(lambda: len(sim.requests) > before, pilot=pilot)
         finished_before = len(sim.requests_to("19063"))
-        app.watch_runs([19063])
+        app.main.watch_runs([19063])
         await wait_for(lambda: 19063 in app.updates, pilot=pilot)
         app.main.query_one(Watchlist).select_run(19063)
         await pilot.press("r")
@@ -250,3 +255,162 @@ async def test_corrupt_bookmarks_file_is_reported_and_salvaged(sim, isolated_env
         notes = [n.message for n in app._notifications]
         assert any("damaged" in n for n in notes)
     assert list(path.parent.glob("bookmarks-test.json.corrupt-*"))
+
+
+# ----------------------------------------------------------------------------- unexpected failures, hostile values
+
+
+async def test_unexpected_poll_failure_is_shown_and_r_retries():
+    from tests.uihelpers import scripted_app, settle
+    from tui.poll.engine import InternalError, RunUpdate
+
+    app, poller = scripted_app([19063])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        crash = InternalError.from_exception("polling run 19063", ValueError("year 0 is out of range"))
+        poller.deliver([RunUpdate(19063, None, None, crash, False, None, None)])
+        await settle(pilot)
+        assert "⚠ internal error" in str(app.main.watchlist.cells("19063")[1])
+        shown = text_of(app.main.query_one("#detail-error"))
+        assert "ValueError: year 0 is out of range" in shown and "press r to retry" in shown.lower()
+        await pilot.press("r")
+        assert poller.refreshed == [19063]
+
+
+async def test_a_failing_worker_becomes_a_notification():
+    from tests.uihelpers import scripted_app, settle
+
+    app, _ = scripted_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+
+        def broken() -> None:
+            raise RuntimeError("disk on fire")
+
+        app.run_worker(broken, thread=True, name="saving bookmarks", exit_on_error=False)
+        await wait_for(lambda: any("disk on fire" in n.message for n in app._notifications), pilot=pilot)
+        note = next(n.message for n in app._notifications if "disk on fire" in n.message)
+        assert note.startswith("Internal error while saving bookmarks: RuntimeError") and "--debug" in note
+        await settle(pilot)
+        assert app.is_running  # and the app carries on
+
+
+async def test_poll_interval_floor_in_the_tui():
+    from tests.uihelpers import scripted_app
+
+    for wanted, used in ((0.001, 1.0), (-1, 1.0), (float("nan"), 5.0)):
+        app, poller = scripted_app(interval=wanted)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(lambda app=app: app._notifications, pilot=pilot)
+            assert app.interval == used
+            notes = " ".join(n.message for n in app._notifications)
+            assert "poll interval" in notes.lower() and "nan" not in text_of(app.main.query_one("#statusline"))
+            await pilot.press(*["minus"] * 6)  # faster never goes under 1 s
+            assert poller.interval == 1.0
+
+
+async def test_server_strings_never_reach_the_terminal_raw():
+    """cpuTime and the Zuora-Request-Id come from the server: OSC/CSI sequences in them are made visible."""
+    from tests.test_ui_model import RunState
+    from tests.uihelpers import scripted_app, settle
+    from tui.core.client import ResponseMeta
+    from tui.poll.engine import RunUpdate
+
+    app, poller = scripted_app([7])
+    counts = {"queued": 0, "processing": 1, "pending": 0, "stopped": 0, "success": 1, "error": 0}
+    state = RunState(7, "WF-7", "Processing", counts, 2, 60, 1, fetched=True)
+    raw = dict(state.json(), cpuTime="\x1b]0;pwned\x07 \x1b]52;c;ZXZpbA==\x07")
+    from tui.core.model import Run
+
+    meta = ResponseMeta(200, "\x1b]0;title\x07req-1", None, None, 0.1, 1, 0.0)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        poller.deliver([RunUpdate(7, Run.parse(raw), meta, None, True, 5.0, 0.0)])
+        await settle(pilot)
+        timing = text_of(app.main.query_one("#detail-timing"))
+        meta_line = text_of(app.main.query_one("#detail-meta"))
+        assert "\x1b" not in timing and "\x07" not in timing and "␛]0;pwned" in timing
+        assert "\x1b" not in meta_line and "␛]0;title" in meta_line
+        await pilot.press("i")
+        notes = [n.message for n in app._notifications if "Request-Id" in n.message]
+        assert notes and all("\x1b" not in n and "\x07" not in n for n in notes)
+        assert "\x1b" not in app.clipboard
+
+
+# ----------------------------------------------------------------------------- live tasks, ticking ages, detail scroll
+
+
+async def test_tasks_reload_only_when_counts_move_and_an_ended_run_loads_once():
+    from tests.test_ui_model import RunState
+    from tests.uihelpers import ScriptedPoller, scripted_app, settle, settle_until
+    from tui.core.client import TaskList
+    from tui.core.model import Task
+
+    def listing(run_id, n):
+        return lambda: TaskList(run_id, tuple(Task.parse({"id": i, "status": "Success"}) for i in range(n)), 1, None)
+
+    counts = {"queued": 5, "processing": 0, "pending": 0, "stopped": 0, "success": 5, "error": 0}
+    active = RunState(1, "WF-1", "Processing", dict(counts), 10, 60, 1, fetched=True)
+    ended = RunState(2, "WF-2", "Finished", dict(counts, queued=0, success=10), 10, 60, 1, fetched=True)
+    poller = ScriptedPoller({1: listing(1, 10), 2: listing(2, 10)})
+    app, _ = scripted_app([1, 2], poller=poller)
+    TasksScreen.min_reload_gap, gap = 0.0, TasksScreen.min_reload_gap
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            poller.deliver([active.update(), ended.update()])
+            await settle(pilot)
+            await pilot.press("t")
+            screen = app.screen
+            await settle_until(lambda: screen.loads == 1, pilot=pilot)
+            for _ in range(3):  # polls of an unchanged run: no reload
+                poller.deliver([active.update()])
+                await settle(pilot)
+            assert poller.loads == [1]
+            active.counts["queued"], active.counts["success"] = 4, 6  # the counts move: one reload
+            poller.deliver([active.update()])
+            await settle_until(lambda: screen.loads == 2, pilot=pilot)
+            assert poller.loads == [1, 1] and "as of" in text_of(screen.query_one("#tasks-title"))
+            await pilot.press("escape", "down", "t")  # the ended run: loaded once, whatever comes
+            screen = app.screen
+            await settle_until(lambda: screen.loads == 1, pilot=pilot)
+            for _ in range(3):
+                poller.deliver([ended.update()])
+                await settle(pilot)
+            assert poller.loads == [1, 1, 2]
+    finally:
+        TasksScreen.min_reload_gap = gap
+
+
+async def test_ages_tick_for_ended_runs_and_a_new_selection_starts_at_the_top():
+    from datetime import timedelta
+
+    from tests.test_ui_model import RunState
+    from tests.uihelpers import FROZEN, Connection, ScriptedPoller, StaticToken, Terminal, settle
+    from tui.ui.app import ZwrApp
+
+    now = [FROZEN]
+    poller = ScriptedPoller()
+    connection = Connection(base_url="https://127.0.0.1:9", auth=StaticToken("t"), auth_source="test", profile="test")
+    app = ZwrApp(connection, run_ids=[1, 2], clock=lambda: now[0], poller=lambda *a: poller, bell=False)
+    counts = {"queued": 0, "processing": 0, "pending": 0, "stopped": 0, "success": 10, "error": 0}
+    runs = [RunState(r, f"WF-{r}", "Finished", dict(counts), 10, 600, 300, fetched=True) for r in (1, 2)]
+    active = RunState(3, "WF-3", "Processing", dict(counts, success=5, queued=5), 10, 100, 1, fetched=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        terminal = Terminal(app, 80, 24)
+        app.main.watch_runs([3])
+        await settle(pilot)
+        poller.deliver([r.update() for r in [*runs, active]])
+        await settle(pilot)
+        assert "fetched 0s ago" in text_of(app.main.query_one("#detail-meta"))
+        assert any(line.startswith(" 3 ") and " 1m 40s " in line for line in terminal.lines())
+        now[0] = FROZEN + timedelta(seconds=40)  # an ended run is not polled again: its age must still move
+        await wait_for(lambda: "fetched 40s ago" in text_of(app.main.query_one("#detail-meta")), pilot=pilot)
+        # and the running run's elapsed time moves on screen, with no poll (only its cell is repainted)
+        await wait_for(lambda: any(" 2m 20s " in line for line in terminal.lines()), pilot=pilot)
+        body = app.main.query_one("#detail-body")
+        body.scroll_end(animate=False)
+        await settle(pilot)
+        assert body.scroll_y > 0
+        await pilot.press("down")
+        await settle(pilot)
+        assert body.scroll_y == 0 and text_of(app.main.query_one("#detail-title")).startswith("Run 2 ")

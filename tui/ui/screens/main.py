@@ -1,4 +1,10 @@
-"""The main screen: sidebar (bookmarks, recent), watchlist, and the selected run's detail."""
+"""The main screen: sidebar (bookmarks, recent), watchlist, the selected run's detail, status line.
+
+It owns the actions on runs (add, open tasks, JSON, bookmark, label, unwatch, refresh, sort,
+filter, copy) and the selection: the highlighted watchlist row *is* the selected run, and the
+detail panel is always told which run that is. Everything it shows is rendered from the run
+book, to which it subscribes; saving bookmarks and history is the app's job (messages).
+"""
 
 from __future__ import annotations
 
@@ -6,97 +12,322 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
-from tui.ui.widgets.banner import Banner
+from tui.core.text import printable
+from tui.poll.runbook import BookChange
+from tui.ui.messages import RememberRuns, RemoveBookmark, RunChosen, SaveBookmark
+from tui.ui.session import Session
 from tui.ui.widgets.runview import RunDetail
-from tui.ui.widgets.sidebar import RunChosen, Sidebar
 from tui.ui.widgets.watchlist import Watchlist
 
 
 class MainScreen(Screen):
     BINDINGS = [
-        Binding("a", "app.add_runs", "Add runs"),
-        Binding("t", "app.tasks", "Tasks"),
-        Binding("j", "app.raw", "JSON"),
-        Binding("b", "app.toggle_bookmark", "Bookmark"),
-        Binding("l", "app.label", "Label", show=False),
-        Binding("d,delete", "app.unwatch", "Unwatch", show=False),
-        Binding("r", "app.refresh_selected", "Refresh"),
+        Binding("a", "add_runs", "Add runs"),
+        Binding("t", "tasks", "Tasks"),
+        Binding("j", "raw", "JSON"),
+        Binding("b", "toggle_bookmark", "Bookmark"),
+        Binding("l", "label", "Label", show=False),
+        Binding("d,delete", "unwatch", "Unwatch", show=False),
+        Binding("r", "refresh_selected", "Refresh"),
         Binding("R", "app.refresh_all", "Refresh all", show=False),
         Binding("p", "app.toggle_pause", "Pause"),
         Binding("plus", "app.slower", "Slower", show=False),
         Binding("minus", "app.faster", "Faster", show=False),
         Binding("slash", "filter", "Filter"),
-        Binding("s", "app.sort", "Sort", show=False),
-        Binding("c", "app.copy_id", "Copy ID", show=False),
-        Binding("C", "app.copy_json", "Copy JSON", show=False),
-        Binding("i", "app.copy_request_id", "Copy request ID", show=False),
+        Binding("s", "sort", "Sort", show=False),
+        Binding("c", "copy_id", "Copy ID", show=False),
+        Binding("C", "copy_json", "Copy JSON", show=False),
+        Binding("i", "copy_request_id", "Copy request ID", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", show=False),
     ]
 
-    def __init__(self, banner: Banner, clock) -> None:
+    def __init__(self, session: Session) -> None:
         super().__init__()
-        self.banner = banner
-        self.clock = clock
+        self.session = session
+        self.book = session.book
+        self._sidebar_forced = False
+        self._status_key: object = None
+        self._status_shown: object = None
+        self._unsubscribe = lambda: None
 
     def compose(self) -> ComposeResult:
-        yield self.banner
-        with Horizontal(id="body"):
-            yield Sidebar(id="sidebar")
-            with Vertical(id="main"):
-                yield Input(placeholder="filter: id, name, status, label, 'errors'", id="filter")
-                yield Watchlist(self.clock, id="watchlist")
-                yield RunDetail(self.clock, id="detail")
+        yield self.session.banner()
+        with Horizontal(id="body"), Vertical(id="main"):
+            yield Watchlist(self.book, self.session.clock, id="watchlist")
+            yield RunDetail(self.book, self.session.clock, id="detail")
         yield Static("", id="statusline")
-        yield Footer()
+        # the sidebar and the footer come after the first paint (_mount_the_rest), the filter
+        # box when first asked for: `zwr RUN_ID` shows the run's status first
 
     def on_mount(self) -> None:
-        self.query_one("#filter", Input).display = False
-        self.query_one(Watchlist).focus()
+        self.watchlist = self.query_one(Watchlist)
+        self.detail = self.query_one(RunDetail)
+        self._unsubscribe = self.book.subscribe(self._on_book_change)
+        # the detail follows the cursor in the same frame (a reactive watcher runs at once)
+        self.watch(self.watchlist, "highlighted", self._sync_detail, init=False)
+        self.watchlist.rebuild()
+        self.set_focus(self.watchlist)
+        self._sync_detail()
+        self.set_interval(1.0, self._tick)
+        self.set_interval(0.5, self.refresh_status)
+        self.refresh_status()
+        self.call_after_refresh(self._mount_the_rest)
 
-    def on_resize(self, event) -> None:
+    async def _mount_the_rest(self) -> None:
+        """Imported and mounted after the first paint: what the run's status does not need."""
+        from textual.widgets import Footer
+
+        from tui.ui.widgets.sidebar import Sidebar
+
+        await self.query_one("#body").mount(Sidebar(self.book, self._sidebar_wanted, id="sidebar"), before=0)
+        await self.mount(Footer())
+        self.refresh_bindings()  # a footer mounted late shows nothing until the bindings are announced again
+
+    def on_unmount(self) -> None:
+        self._unsubscribe()
+
+    # ------------------------------------------------------------------ rendering from the book
+
+    def _on_book_change(self, change: BookChange) -> None:
+        self.watchlist.apply_change(change)
+        selected = self._sync_detail()
+        if selected is not None:
+            if selected in change.runs or change.bookmarks:
+                self.detail.render_run()
+            elif selected in change.touched:
+                self.detail.touch()
+        if change.runs or change.membership:
+            self.refresh_status()  # the counts must never lag behind the rows
+
+    def _sync_detail(self, *_: object) -> int | None:
+        """Point the detail panel at the highlighted run (the selection)."""
+        selected = self.watchlist.selected_run_id()
+        if self.detail.run_id != selected:
+            self.detail.show_run(selected)
+        return selected
+
+    def _tick(self) -> None:
+        if not self.is_current:
+            return
+        self.watchlist.tick()
+        self.detail.tick()
+
+    def refresh_status(self) -> None:
+        """The status line: polling state, counts, sort. Recomputed only when an input changed
+        (book changes call it; a half-second timer catches the poller's own state: frugal...)."""
+        poller, book = self.session.poller, self.book
+        key = (
+            book.revision,
+            poller.paused,
+            poller.interval,
+            poller.frugal,
+            poller.focused,
+            self.session.bell,
+            self.watchlist.sort_mode,
+        )
+        if key == self._status_key:
+            return
+        self._status_key = key
+        runs = [run for run in (book.run(r) for r in book) if run is not None]
+        active = sum(1 for r in runs if not r.phase.terminal)
+        failing = sum(1 for r in runs if r.tasks.error)
+        text = Text()
+        text.append(
+            " ⏸ PAUSED " if poller.paused else f" ⟳ every {poller.interval:g}s ",
+            style="bold reverse yellow" if poller.paused else "bold",
+        )
+        text.append(f"  {len(book)} runs, {active} active")
+        if failing:
+            text.append(f", {failing} with errors", style="bold red")
+        if poller.frugal:
+            text.append("  rate limit low: polling slowed", style="yellow")
+        if not poller.focused:
+            text.append("  (unfocused: polling slowed)", style="dim")
+        text.append(f"  sort: {self.watchlist.sort_mode}", style="dim")
+        if not self.session.bell:
+            text.append("  bell off", style="dim")
+        shown = (text.plain, tuple(text.spans))
+        if shown != self._status_shown:  # most batches change no count: no repaint
+            self._status_shown = shown
+            # one fixed row: never worth a whole-screen layout pass
+            self.query_one("#statusline", Static).update(text, layout=False)
+
+    # ------------------------------------------------------------------ events
+
+    def _sidebar_wanted(self) -> bool:
         # At 80 columns the watchlist needs the room: the sidebar comes back with ctrl+b.
-        self.query_one(Sidebar).display = event.size.width >= 110 or getattr(self, "_sidebar_forced", False)
+        return self.size.width >= 110 or self._sidebar_forced
 
-    def action_toggle_sidebar(self) -> None:
-        sidebar = self.query_one(Sidebar)
-        self._sidebar_forced = not sidebar.display
-        sidebar.display = not sidebar.display
+    def on_resize(self, event: Resize) -> None:
+        for sidebar in self.query("#sidebar"):
+            sidebar.display = self._sidebar_wanted()
 
     def on_line_table_highlighted(self, event: Watchlist.Highlighted) -> None:
-        if isinstance(event.table, Watchlist):
-            self.app.show_selected()  # type: ignore[attr-defined]
+        if event.table is self.watchlist:
+            self._sync_detail()
 
     def on_line_table_selected(self, event: Watchlist.Selected) -> None:
-        if isinstance(event.table, Watchlist):
-            self.app.action_tasks()  # type: ignore[attr-defined]
+        if event.table is self.watchlist:
+            self.action_tasks()
 
     def on_run_chosen(self, message: RunChosen) -> None:
-        self.app.watch_runs([message.run_id], select=True)  # type: ignore[attr-defined]
-
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.display = True
-        box.focus()
-
-    def action_clear_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.display:
-            box.value = ""
-            box.display = False
-            self.query_one(Watchlist).focus()
+        self.watch_runs([message.run_id], select=True)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
-            self.query_one(Watchlist).set_filter(event.value)
+            self.watchlist.set_filter(event.value)
+            self._sync_detail()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter":
-            self.query_one(Watchlist).focus()
+            self.set_focus(self.watchlist)
 
-    def set_status(self, text: Text) -> None:
-        # one fixed row: never worth a whole-screen layout pass (it was 2 per second)
-        self.query_one("#statusline", Static).update(text, layout=False)
+    # ------------------------------------------------------------------ watching
+
+    def watch_runs(self, run_ids: list[int], *, select: bool = False, remember: bool = True) -> None:
+        self.session.watch(run_ids)
+        if select and run_ids:
+            self.watchlist.select_run(run_ids[0])
+            self._sync_detail()
+        if remember and run_ids:
+            self.post_message(RememberRuns(list(run_ids)))
+
+    def selected_run_id(self) -> int | None:
+        return self.watchlist.selected_run_id()
+
+    def _need_selection(self) -> int | None:
+        run_id = self.selected_run_id()
+        if run_id is None:
+            self.notify("No run selected: press a to add run IDs.", severity="warning", markup=False)
+        return run_id
+
+    # ------------------------------------------------------------------ actions
+
+    def action_add_runs(self) -> None:
+        from tui.ui.screens.modals import RunIdEntry
+
+        def added(ids: list[int] | None) -> None:
+            if ids:
+                self.watch_runs(ids, select=True, remember=not self.session.demo)
+
+        self.app.push_screen(RunIdEntry(), added)
+
+    def action_tasks(self) -> None:
+        run_id = self._need_selection()
+        if run_id is None:
+            return
+        from tui.ui.screens.tasks import TasksScreen
+
+        self.app.push_screen(TasksScreen(self.session, run_id))
+
+    def action_raw(self) -> None:
+        run_id = self._need_selection()
+        if run_id is None:
+            return
+        run = self.book.run(run_id)
+        if run is None:
+            self.notify(f"No data for run {run_id} yet.", severity="warning", markup=False)
+            return
+        from tui.ui.screens.modals import RawJson
+
+        self.app.push_screen(RawJson(f"Run {run_id} (as Zuora sent it)", dict(run.raw)))
+
+    def action_toggle_bookmark(self) -> None:
+        run_id = self._need_selection()
+        if run_id is None:
+            return
+        if self.book.is_bookmarked(run_id):
+            self.post_message(RemoveBookmark(run_id))
+        else:
+            run = self.book.run(run_id)
+            self.post_message(SaveBookmark(run_id, (run.name or "")[:80] if run else ""))
+
+    def action_label(self) -> None:
+        run_id = self._need_selection()
+        if run_id is None:
+            return
+        from tui.ui.screens.modals import LabelEntry
+
+        def labelled(label: str | None) -> None:
+            if label is None:
+                return
+            if label or self.book.is_bookmarked(run_id):
+                self.post_message(SaveBookmark(run_id, label))  # a label bookmarks the run
+            else:
+                self.notify(f"Run {run_id} is not bookmarked: nothing to save.", markup=False)
+
+        self.app.push_screen(LabelEntry(run_id, self.book.label(run_id)), labelled)
+
+    def action_unwatch(self) -> None:
+        run_id = self._need_selection()
+        if run_id is not None:
+            self.session.unwatch(run_id)
+
+    def action_refresh_selected(self) -> None:
+        run_id = self._need_selection()
+        if run_id is not None:
+            self.session.refresh(run_id)
+
+    def action_sort(self) -> None:
+        mode = self.watchlist.cycle_sort()
+        self._sync_detail()
+        self.notify(f"Sorted by {mode}.", markup=False)
+        self.refresh_status()
+
+    async def action_filter(self) -> None:
+        boxes = self.query("#filter").results(Input)
+        box = next(boxes, None)
+        if box is None:  # created on first use: the first paint does not wait for it
+            box = Input(placeholder="filter: id, name, status, label, 'errors'", id="filter")
+            await self.query_one("#main").mount(box, before=self.watchlist)
+        box.display = True
+        self.set_focus(box)  # now, not after the next queued callback
+
+    def action_clear_filter(self) -> None:
+        box = next(self.query("#filter").results(Input), None)
+        if box is not None and box.display:
+            box.value = ""
+            box.display = False
+            self.watchlist.set_filter("")
+            self._sync_detail()
+            self.set_focus(self.watchlist)
+
+    def action_toggle_sidebar(self) -> None:
+        for sidebar in self.query("#sidebar"):
+            self._sidebar_forced = not sidebar.display
+            sidebar.display = not sidebar.display
+
+    def action_copy_id(self) -> None:
+        run_id = self._need_selection()
+        if run_id is not None:
+            self.app.copy_to_clipboard(str(run_id))
+            self.notify(
+                f"Copied run ID {run_id} to the clipboard (OSC 52, works over SSH if your terminal allows it).",
+                markup=False,
+            )
+
+    def action_copy_json(self) -> None:
+        run_id = self._need_selection()
+        run = self.book.run(run_id) if run_id is not None else None
+        if run is None:
+            return
+        from tui.ui.screens.modals import json_text
+
+        self.app.copy_to_clipboard(json_text(dict(run.raw), for_clipboard=True))
+        self.notify(f"Copied the JSON of run {run_id} to the clipboard (OSC 52).", markup=False)
+
+    def action_copy_request_id(self) -> None:
+        run_id = self.selected_run_id()
+        update = self.book.update(run_id) if run_id is not None else None
+        request_id = (update.meta.request_id if update and update.meta else None) or self.session.poller.last_request_id
+        if not request_id:
+            self.notify("No Zuora-Request-Id seen yet.", severity="warning", markup=False)
+            return
+        shown = printable(request_id, 64)
+        self.app.copy_to_clipboard(shown)
+        self.notify(f"Copied Zuora-Request-Id {shown} (quote it to Zuora support).", markup=False)

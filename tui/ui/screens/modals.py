@@ -1,4 +1,6 @@
-"""Small modal screens: run-ID entry, bookmark label, raw JSON, task detail, help."""
+"""Small modal screens: run-ID entry, bookmark label, raw JSON, task detail.
+
+Imported when first needed (not at start-up): the JSON view pulls in pygments."""
 
 from __future__ import annotations
 
@@ -6,7 +8,6 @@ import json
 import re
 from typing import Any
 
-from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,6 +20,7 @@ from tui.core.model import Task
 from tui.core.present import fmt_duration, fmt_utc
 from tui.core.runid import parse_run_ids
 from tui.ui.safe import literal
+from tui.ui.styles import stylesheet
 
 _UNSAFE = re.compile(r"[\u0080-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
@@ -29,7 +31,13 @@ def json_text(raw: Any, *, for_clipboard: bool = False) -> str:
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
-class RunIdEntry(ModalScreen[list[int] | None]):
+class Dialog(ModalScreen):
+    """Base of zwr's modal screens: their shared look (modals.tcss) loads with the first one."""
+
+    CSS_PATH = stylesheet("modals")
+
+
+class RunIdEntry(Dialog):
     """Type or paste one or more run IDs; invalid input is explained inline and never sent."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
@@ -71,7 +79,7 @@ class RunIdEntry(ModalScreen[list[int] | None]):
         self.dismiss(ids)
 
 
-class LabelEntry(ModalScreen[str | None]):
+class LabelEntry(Dialog):
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
     def __init__(self, run_id: int, current: str = "") -> None:
@@ -87,7 +95,7 @@ class LabelEntry(ModalScreen[str | None]):
         self.dismiss(event.value.strip()[:200])
 
 
-class RawJson(ModalScreen[None]):
+class RawJson(Dialog):
     """The object as Zuora sent it, highlighted; c copies it."""
 
     BINDINGS = [Binding("escape,q", "dismiss(None)", "Close"), Binding("c", "copy", "Copy JSON")]
@@ -97,6 +105,8 @@ class RawJson(ModalScreen[None]):
         self.title_text, self.raw = title, raw
 
     def compose(self) -> ComposeResult:
+        from rich.syntax import Syntax  # pygments: only when a JSON view is opened
+
         with Vertical(classes="dialog wide"):
             yield Static(literal(self.title_text, 100, "bold"))
             with VerticalScroll():
@@ -108,7 +118,7 @@ class RawJson(ModalScreen[None]):
         self.app.notify("Copied the JSON to the clipboard (OSC 52).", markup=False)
 
 
-class TaskDetail(ModalScreen[None]):
+class TaskDetail(Dialog):
     BINDINGS = [
         Binding("escape,q", "dismiss(None)", "Close"),
         Binding("j", "raw", "Raw JSON"),
@@ -162,41 +172,3 @@ class TaskDetail(ModalScreen[None]):
         t = self.task_
         self.app.copy_to_clipboard("\n".join(x for x in (t.error_class, t.error, t.error_details) if x))
         self.app.notify("Copied the task's error to the clipboard (OSC 52).", markup=False)
-
-
-HELP = """\
-Watchlist and run detail
-  a          add run IDs (type or paste; several at once)
-  ↑/↓        select a run            enter / t   tasks of the run
-  j          raw JSON of the run     /           filter the watchlist
-  s          cycle sort (added, status, errors, elapsed, id)
-  b          bookmark / unbookmark   l           label the bookmark
-  d          stop watching the run   r / R       refresh now (run / all)
-  p          pause / resume polling  + / -       slower / faster polling
-  c          copy run ID             C           copy run JSON
-  i          copy the last Zuora-Request-Id
-  ctrl+b     show / hide the bookmarks sidebar
-  tab        move between sidebar, watchlist and detail
-  ctrl+p     command palette         ?           this help
-  q          quit
-
-Tasks screen
-  e          only tasks in Error     /           filter by text
-  enter      full error details      j           raw JSON of the task
-  esc        back
-
-Status symbols (readable without colour)
-  ✔ finished, no errors    ✖ finished with task errors   ▶ processing
-  ◌ queued    ◔ settling (finished, tasks pending)    ◼ stopping   ■ stopped
-  ? unknown status         ⚠ stale data, stuck run or odd counts
-"""
-
-
-class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss(None)", "Close")]
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide"):
-            yield Static(Text("zwr — keys", style="bold"))
-            with VerticalScroll():
-                yield Static(Text(HELP))

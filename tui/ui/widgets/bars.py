@@ -6,7 +6,6 @@ for inconsistent counts (the denominator is the larger of ``total`` and the sum 
 
 from __future__ import annotations
 
-from rich.console import Group
 from rich.text import Text
 from textual.widget import Widget
 
@@ -55,14 +54,19 @@ class TaskBars(Widget):
 
     def show(self, counts: TaskCounts | None) -> None:
         if counts != self.counts:
+            before = self._height(self.counts)
             self.counts = counts
-            self.refresh(layout=True)
+            # a layout pass costs the whole screen: only when the number of lines changes
+            self.refresh(layout=self._height(counts) != before)
+
+    @staticmethod
+    def _height(counts: TaskCounts | None) -> int:
+        if counts is None or not counts.known or counts.effective_total == 0:
+            return 1 + (min(3, len(counts.anomalies)) if counts else 0)
+        return 2 + len(TASK_STATES) + min(3, len(counts.anomalies))
 
     def get_content_height(self, container, viewport, width: int) -> int:
-        counts = self.counts
-        if counts is None or not counts.known or counts.effective_total == 0:
-            return 1 + (len(counts.anomalies) if counts else 0)
-        return 2 + len(TASK_STATES) + min(3, len(counts.anomalies))
+        return self._height(self.counts)
 
     def render(self):
         counts = self.counts
@@ -102,4 +106,4 @@ class TaskBars(Widget):
             lines.append(line)
         for anomaly in counts.anomalies[:3]:
             lines.append(Text(f"⚠ {anomaly}", style="yellow"))
-        return Group(*lines)
+        return Text("\n").join(lines)  # one Text renders faster than a Group of lines

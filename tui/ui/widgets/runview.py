@@ -1,18 +1,26 @@
-"""The run detail: status badge, timing, task bars, progress history and request metadata."""
+"""The run detail: status badge, timing, task bars, progress history and request metadata.
+
+It shows one run, named by ``run_id``, and reads that run's state from the run book every
+time it renders: it holds no copy, so it cannot show one run's numbers under another run's
+header. The header (ID, name, status) sits above the scrolling body and is always visible;
+selecting another run scrolls the body back to the top.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from rich.console import Group
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Sparkline, Static
 
 from tui.core.model import Phase
 from tui.core.present import badge, fmt_duration, fmt_local, fmt_utc, is_stuck
 from tui.poll.engine import RunUpdate
+from tui.poll.runbook import RunBook
 from tui.ui.safe import TONE_STYLES, literal
 from tui.ui.widgets.bars import TaskBars
 
@@ -24,130 +32,188 @@ PHASE_WORD = {
     Phase.STOPPING: "STOPPING",
     Phase.UNKNOWN: "UNKNOWN",
 }
+PROMPT = "Select a run (↑/↓), or press a to add run IDs."
 
 
-class RunDetail(VerticalScroll):
-    """Shows one ``RunUpdate``; ticks the clock-dependent lines once a second while active."""
+def _key(rows: tuple[Text, ...]) -> tuple:
+    return tuple((r.plain, tuple(r.spans), str(r.style)) for r in rows)
+
+
+class RunDetail(Vertical):
+    """Shows the run ``run_id`` as the book has it; ``tick`` moves the ages once a second."""
 
     DEFAULT_CLASSES = "run-detail"
+    DEFAULT_CSS = """
+    RunDetail #detail-title { height: 1; }
+    RunDetail #detail-body { height: 1fr; }
+    RunDetail #detail-body Static { height: auto; }
+    RunDetail #detail-error { background: $error 15%; padding: 0 1; }
+    RunDetail #detail-sparkline { height: 2; }
+    RunDetail TaskBars { height: auto; }
+    """
 
-    def __init__(self, clock, **kwargs) -> None:
+    def __init__(self, book: RunBook, clock: Callable[[], datetime], **kwargs) -> None:
         super().__init__(**kwargs)
+        self.book = book
         self.clock = clock
-        self.update_: RunUpdate | None = None
-        self.label = ""
+        self.run_id: int | None = None
+        self._shown: dict[str, tuple] = {}  # widget id -> what it shows: skip identical updates
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("Select a run (↑/↓), or press a to add run IDs.", style="dim"), id="detail-title")
-        yield Static("", id="detail-badge")
-        yield Static("", id="detail-error")
-        yield Static("", id="detail-timing")
-        yield TaskBars(id="detail-bars")
-        yield Static("", id="detail-progress-label")
-        yield Sparkline([], id="detail-sparkline")
-        yield Static("", id="detail-meta")
+        yield Static(Text(PROMPT, style="dim"), id="detail-title")
+        with VerticalScroll(id="detail-body"):
+            yield Static("", id="detail-badge")
+            yield Static("", id="detail-error")
+            yield Static("", id="detail-timing")
+            yield TaskBars(id="detail-bars")
+            yield Static("", id="detail-progress-label")
+            yield Sparkline([], id="detail-sparkline")
+            yield Static("", id="detail-meta")
 
     def on_mount(self) -> None:
-        self.set_interval(1.0, self._tick)
-        self.call_after_refresh(lambda: self.show(self.update_, self.label))  # state that arrived early
+        self.render_run()  # a run may have been selected before the panel was composed
 
-    def _put(self, widget: Static, *rows: Text) -> None:
-        """Update a panel; ask for a (costly, whole-screen) layout pass only if its height changes."""
-        width = max(1, widget.size.width or self.size.width or 80)
-        lines = sum(max(1, -(-row.cell_len // width)) for row in rows) if rows else 0
-        changed = getattr(widget, "_zwr_lines", None) != lines
-        widget._zwr_lines = lines  # type: ignore[attr-defined]
-        widget.update(Group(*rows) if len(rows) != 1 else rows[0], layout=changed)
+    @property
+    def update_(self) -> RunUpdate | None:
+        """The shown run's state, straight from the book."""
+        return self.book.update(self.run_id) if self.run_id is not None else None
 
-    def _tick(self) -> None:
-        if not self.query("#detail-meta"):
-            return
+    # ------------------------------------------------------------------ entry points
+
+    def show_run(self, run_id: int | None) -> None:
+        """Show another run (or none): back to the top of the panel, everything re-rendered."""
+        if run_id != self.run_id:
+            self.run_id = run_id
+            if self.is_mounted:
+                self.query_one("#detail-body", VerticalScroll).scroll_home(animate=False)
+        self.render_run()
+
+    def render_run(self) -> None:
+        """The shown run's data changed (or another run is shown): render every part."""
+        if not self.is_mounted or not self.query("#detail-meta"):
+            return  # not composed yet: on_mount renders
         update = self.update_
-        if update and update.run and not update.run.phase.terminal and self.display:
+        self._render_title(update)
+        self._render_badge(update)
+        self._render_error()
+        self._render_timing()
+        self.query_one(TaskBars).show(update.run.tasks if update and update.run else None)
+        self._render_progress()
+        self._render_meta()
+
+    def touch(self) -> None:
+        """The shown run was fetched again with nothing new: only the ages move."""
+        if self.is_mounted and self.query("#detail-meta"):
+            self._render_error()
+            self._render_meta()
+
+    def tick(self) -> None:
+        """A second passed: repaint the clock-dependent lines that changed."""
+        if self.is_mounted and self.display and self.query("#detail-meta"):
+            self._render_error()
             self._render_timing()
             self._render_meta()
 
-    def show(self, update: RunUpdate | None, label: str = "") -> None:
-        self.update_ = update
-        self.label = label
-        if not self.query("#detail-meta"):
-            return  # not composed yet (the watchlist can announce a selection first): on_mount renders it
-        if update is None:
-            self.query_one("#detail-title", Static).update(
-                Text("Select a run (↑/↓), or press a to add run IDs.", style="dim")
-            )
-            for name in ("#detail-badge", "#detail-error", "#detail-timing", "#detail-progress-label", "#detail-meta"):
-                self.query_one(name, Static).update("")
-            self.query_one(TaskBars).show(None)
-            self.query_one(Sparkline).data = []
+    # ------------------------------------------------------------------ parts
+
+    def _put(self, widget_id: str, *rows: Text) -> None:
+        """Update a part only if what it shows changed; ask for a (costly, whole-screen) layout
+        pass only if its height may have changed."""
+        key = _key(rows)
+        if self._shown.get(widget_id) == key:
             return
-        run = update.run
-        title = Text.assemble(("Run ", "bold"), (str(update.run_id), "bold"))
-        if run is not None and run.name:
+        self._shown[widget_id] = key
+        widget = self.query_one(f"#{widget_id}", Static)
+        width = widget.size.width
+        console = self.app.console
+        lines = sum(len(row.wrap(console, width)) for row in rows) if width else -1
+        # a layout pass (whole screen) only if the laid-out height is not the one the new text
+        # needs at the current width (or the part is not laid out yet)
+        layout = lines != widget.size.height
+        renderable = Group(*rows) if len(rows) != 1 else rows[0]
+        widget.update(renderable if rows else "", layout=layout)
+
+    def _render_title(self, update: RunUpdate | None) -> None:
+        if self.run_id is None:
+            self._put("detail-title", Text(PROMPT, style="dim"))
+            return
+        run = update.run if update else None
+        title = Text.assemble(("Run ", "bold"), (str(self.run_id), "bold"))
+        if run is not None:
+            b = badge(run)
+            word = b.label if b.tone != "unknown" else printable_status(run.status_raw)
             title.append("  ")
-            title.append_text(literal(run.name, 120, "bold"))
-        if label:
+            title.append_text(literal(f"{b.symbol} {word}", 60, TONE_STYLES.get(b.tone, "")))
+            if run.name:
+                title.append("  ")
+                title.append_text(literal(run.name, 120, "bold"))
+        elif update is not None and update.error is not None:
+            title.append("  ⚠ no data", style="bold red")
+        else:
+            title.append("  loading…", style="dim")
+        label = self.book.label(self.run_id)
+        if self.book.is_bookmarked(self.run_id):
             title.append("  ★ ", style="yellow")
             title.append_text(literal(label, 60, "italic"))
         if run is not None and run.original_workflow_id:
             title.append("  workflow ", style="dim")
             title.append_text(literal(run.original_workflow_id, 30, "dim"))
-        self.query_one("#detail-title", Static).update(title)
-        if run is not None:
-            b = badge(run)
+        title.no_wrap, title.overflow = True, "ellipsis"  # one line: ID and status always show
+        self._put("detail-title", title)
+
+    def _render_badge(self, update: RunUpdate | None) -> None:
+        run = update.run if update else None
+        if run is None:
+            loading = update is not None and update.error is None
+            self._put("detail-badge", *([Text("Loading…", style="dim")] if loading else []))
+            return
+        b = badge(run)
+        if b.tone == "unknown":
             line = Text.assemble(
-                (
-                    f" {b.symbol} {run.status_label if b.tone == 'unknown' else b.label} ",
-                    f"reverse {TONE_STYLES.get(b.tone, '')}",
-                ),
+                (" ? ", f"reverse {TONE_STYLES['unknown']}"),
+                " ",
+                literal(run.status_label, 60, TONE_STYLES["unknown"]),
+                "  ",
+                ("UNKNOWN", "bold"),
+            )
+        else:
+            line = Text.assemble(
+                (f" {b.symbol} {b.label} ", f"reverse {TONE_STYLES.get(b.tone, '')}"),
                 "  ",
                 (PHASE_WORD[run.phase], "bold"),
                 "  ",
                 (b.detail, TONE_STYLES.get(b.tone, "")),
             )
-            if b.tone == "unknown":
-                line = Text.assemble(
-                    (" ? ", f"reverse {TONE_STYLES['unknown']}"),
-                    " ",
-                    literal(run.status_label, 60, TONE_STYLES["unknown"]),
-                    "  ",
-                    ("UNKNOWN", "bold"),
-                )
-            self.query_one("#detail-badge", Static).update(line)
-        else:
-            self.query_one("#detail-badge", Static).update(
-                Text("Loading…", style="dim") if update.error is None else ""
-            )
-        self._render_error()
-        self._render_timing()
-        self.query_one(TaskBars).show(run.tasks if run else None)
-        self._render_progress()
-        self._render_meta()
+        self._put("detail-badge", line)
 
     def _render_error(self) -> None:
         update = self.update_
         widget = self.query_one("#detail-error", Static)
         if update is None or update.error is None:
-            widget.update("")
-            widget.display = False
+            if widget.display:
+                widget.display = False
+            self._put("detail-error")
             return
-        widget.display = True
+        if not widget.display:
+            widget.display = True
         error = update.error
         text = Text.assemble(("⚠ ", "bold red"), ("Last poll failed: ", "bold red"))
         text.append_text(literal(error.describe(), 600))
         if update.run is not None:
             text.append("\n  Showing the last good data (stale).", style="yellow")
-        if update.polling and update.next_poll_in is not None:
+        if update.polling and update.next_poll_at is not None:
+            wait = max(0.0, update.next_poll_at - self.clock().timestamp())
+            text.append(f"  Retrying in {wait:.0f}s.", style="yellow")
+        elif update.polling and update.next_poll_in is not None:
             text.append(f"  Retrying in {update.next_poll_in:.0f}s.", style="yellow")
         elif not update.polling:
             text.append("  Polling stopped for this run: press r to retry.", style="yellow")
-        widget.update(text)
+        self._put("detail-error", text)
 
     def _render_timing(self) -> None:
         update = self.update_
-        widget = self.query_one("#detail-timing", Static)
         if update is None or update.run is None:
-            widget.update("")
+            self._put("detail-timing")
             return
         run = update.run
         now: datetime = self.clock()
@@ -181,27 +247,27 @@ class RunDetail(VerticalScroll):
                 ("   runTime ", "bold"),
                 fmt_duration(run.run_time),
                 ("   cpuTime ", "bold"),
-                run.cpu_time[:20] if run.cpu_time is not None else "—",
+                literal(run.cpu_time, 20) if run.cpu_time is not None else Text("—"),
             ),
         ]
+        # always a fifth line (blank when all is well), so switching runs never changes the
+        # panel's height: a height change costs a whole-screen layout pass
+        notes = []
         if is_stuck(run, now):
-            rows.append(
-                Text(
-                    f"⚠ No update for {fmt_duration(run.since_update(now))}: this run may be stuck.",
-                    style="bold yellow",
-                )
-            )
-        for anomaly in [a for a in run.anomalies if not a.startswith("task")][:3]:
-            rows.append(literal(f"⚠ {anomaly}", 120, "yellow"))
-        self._put(widget, *rows)
+            notes.append(f"⚠ No update for {fmt_duration(run.since_update(now))}: this run may be stuck.")
+        notes += [f"⚠ {a}" for a in run.anomalies if not a.startswith("task")]
+        note = literal("  ".join(notes), 300, "bold yellow" if is_stuck(run, now) else "yellow")
+        note.no_wrap, note.overflow = True, "ellipsis"
+        rows.append(note)
+        self._put("detail-timing", *rows)
 
     def _render_progress(self) -> None:
         update = self.update_
-        label = self.query_one("#detail-progress-label", Static)
         spark = self.query_one(Sparkline)
         if update is None or update.run is None:
-            label.update("")
-            spark.data = []
+            self._put("detail-progress-label")
+            if spark.data:
+                spark.data = []
             return
         parts = [("Progress this session ", "bold")]
         if update.rate:
@@ -212,23 +278,23 @@ class RunDetail(VerticalScroll):
             parts.append(("(run ended)", "dim"))
         else:
             parts.append(("(measuring…)", "dim"))
-        label.update(Text.assemble(*parts))
-        spark.data = list(update.history) if len(update.history) > 1 else []
-        spark.display = len(update.history) > 1
+        self._put("detail-progress-label", Text.assemble(*parts))
+        data = list(update.history) if len(update.history) > 1 else []
+        if spark.data != data:
+            spark.data = data  # always displayed (empty: blank): toggling it would cost a layout pass
 
     def _render_meta(self) -> None:
         update = self.update_
-        widget = self.query_one("#detail-meta", Static)
         if update is None:
-            widget.update("")
+            self._put("detail-meta")
             return
         parts: list[tuple[str, str] | Text] = []
         if update.fetched_at is not None:
             age = max(0.0, self.clock().timestamp() - update.fetched_at)
             parts.append((f"fetched {fmt_duration(age)} ago", "dim"))
-        if update.polling and update.next_poll_in is not None:
+        if update.polling and update.error is None and update.run is not None:
             parts.append(("  polling", "dim"))
-        elif update.run is not None and update.run.phase.terminal:
+        elif update.run is not None and update.run.phase.terminal and update.error is None:
             parts.append(("  ended: not polling (r refreshes)", "dim"))
         if update.meta is not None:
             if update.meta.request_id:
@@ -242,4 +308,8 @@ class RunDetail(VerticalScroll):
                         "yellow" if (rl.fraction_left or 1) < 0.1 else "dim",
                     )
                 )
-        self._put(widget, Text.assemble(*parts))
+        self._put("detail-meta", *([Text.assemble(*parts)] if parts else []))
+
+
+def printable_status(raw: str | None) -> str:
+    return raw if raw else "no status"

@@ -1,0 +1,608 @@
+"""Model-based UI tests: seeded random walks of keys and poll updates, checked after every step
+against what a terminal would show.
+
+The app runs on a ``ScriptedPoller`` (no network: the test decides every update) and every
+frame it draws is fed into a VT emulator (``Terminal``). After each step the test compares
+the screen with its own model of the truth, computed independently of the widgets:
+
+- every visible watchlist row shows that run's ID (and ★ if bookmarked), status symbol and
+  word, ⚠ when the data is stale, the run stuck or the counts odd, done/total and errors;
+- the visible rows are a contiguous window of the runs the filter and sort should show, and
+  the window is full (no blank line while rows are left);
+- exactly one row is highlighted, it is the selected run, and it is on screen;
+- the detail panel's header names the selected run and its status.
+
+The tasks screen gets the same treatment with a 250-task run that progresses while the
+screen is open (it must reload, keep the cursor on the same task and filter correctly).
+Each walk is several hundred steps; failures print the seed, the step log and the screen.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+
+from tests.uihelpers import FROZEN, ScriptedPoller, Terminal, press, scripted_app, settle, settle_until
+from tui.core.client import TaskList
+from tui.core.errors import RateLimited, ServerError, ZwrError
+from tui.core.model import Run, Task
+from tui.poll.engine import RunUpdate
+
+SIZE = (80, 24)
+STUCK_AFTER = timedelta(minutes=15)
+
+
+@pytest.fixture(autouse=True)
+def truecolor(monkeypatch):
+    """Exact colours, so the highlighted row is told apart from the striped ones."""
+    monkeypatch.setenv("COLORTERM", "truecolor")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+def stamp(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+# ----------------------------------------------------------------------------- the model of the truth
+
+
+@dataclass
+class RunState:
+    run_id: int
+    name: str
+    status: str
+    counts: dict[str, int]
+    total: int
+    created_ago: int  # seconds before FROZEN
+    updated_ago: int
+    fetched: bool = False
+    error: ZwrError | None = None
+
+    def json(self) -> dict:
+        finished = self.status in ("Finished", "Stopped")
+        return {
+            "id": self.run_id,
+            "name": self.name,
+            "status": self.status,
+            "createdAt": stamp(FROZEN - timedelta(seconds=self.created_ago)),
+            "updatedAt": stamp(FROZEN - timedelta(seconds=self.updated_ago)),
+            "finishedAt": stamp(FROZEN - timedelta(seconds=self.updated_ago)) if finished else None,
+            "tasks": {"total": self.total, **self.counts},
+        }
+
+    def run(self) -> Run:
+        return Run.parse(self.json())
+
+    def update(self) -> RunUpdate:
+        return RunUpdate(
+            self.run_id,
+            self.run() if self.fetched else None,
+            None,
+            self.error,
+            True,
+            5.0,
+            FROZEN.timestamp() if self.fetched else None,
+        )
+
+    # what a person must read in the row -------------------------------------------------
+
+    @property
+    def done(self) -> int:
+        c = self.counts
+        return c["success"] + c["error"] + c["stopped"]
+
+    @property
+    def effective_total(self) -> int:
+        return max(self.total, sum(self.counts.values()))
+
+    def symbol_word(self) -> tuple[str, str]:
+        c, status = self.counts, self.status
+        if status == "Finished":
+            if c["pending"]:
+                return "◔", "Finished"
+            return ("✖" if c["error"] else "✔"), "Finished"
+        return {
+            "Stopped": ("■", "Stopped"),
+            "Stopping": ("◼", "Stopping"),
+            "Processing": ("▶", "Processing"),
+            "Queued": ("◌", "Queued"),
+        }.get(status, ("?", status))
+
+    def flagged(self) -> bool:
+        if not self.fetched:
+            return False
+        stuck = self.status in ("Processing", "Stopping") or (self.status == "Finished" and self.counts["pending"])
+        odd = sum(self.counts.values()) != self.total
+        return self.error is not None or (stuck and self.updated_ago >= STUCK_AFTER.total_seconds()) or odd
+
+    def status_rank(self) -> int:
+        """Sort by status: errors first, then warnings, running, queued, unknown, fine; no data last."""
+        if not self.fetched:
+            return 0 if self.error is not None else 8
+        c, status = self.counts, self.status
+        if status == "Finished":
+            if c["pending"]:
+                return 0 if c["error"] else 1
+            return 0 if c["error"] else 5
+        if status == "Stopped" or status == "Stopping":
+            return 1
+        if status == "Processing":
+            return 0 if c["error"] else 2
+        if status == "Queued":
+            return 3
+        return 4
+
+    def elapsed(self) -> int:
+        if self.status in ("Finished", "Stopped"):
+            return self.created_ago - self.updated_ago
+        return self.created_ago
+
+
+ERROR_WORDS = {"server": "server error", "rate_limited": "rate limited"}
+
+
+@dataclass
+class Model:
+    runs: dict[int, RunState]  # in the order they were added
+    bookmarked: set[int] = field(default_factory=set)
+    sort: str = "added"
+    filter: str = ""
+    selected: int | None = None
+
+    def matches(self, state: RunState) -> bool:
+        needle = self.filter.strip().lower()
+        if not needle:
+            return True
+        hay = [str(state.run_id)]
+        if state.fetched:
+            word = state.symbol_word()[1]
+            hay += [state.name, state.status, word]
+            if needle in ("error", "errors", "failed") and state.counts["error"]:
+                return True
+        return any(needle in h.lower() for h in hay)
+
+    def order(self) -> list[int]:
+        ids = [r for r, s in self.runs.items() if self.matches(s)]
+        keys = {
+            "added": lambda r: 0,
+            "id": lambda r: r,
+            "errors": lambda r: (-(self.runs[r].counts["error"] if self.runs[r].fetched else 0), r),
+            "elapsed": lambda r: (-self.runs[r].elapsed() if self.runs[r].fetched else 0, r),
+            "status": lambda r: (self.runs[r].status_rank(), r),
+        }
+        return sorted(ids, key=keys[self.sort])
+
+    def reselect(self, before: list[int], after: list[int]) -> None:
+        """The selection survives a re-order; if its run is gone, the row at its index is selected."""
+        if self.selected in after:
+            return
+        if not after:
+            self.selected = None
+            return
+        index = before.index(self.selected) if self.selected in before else 0
+        self.selected = after[min(index, len(after) - 1)]
+
+
+# ----------------------------------------------------------------------------- reading the screen
+
+COLS = (8, 16, 18, 5, 8)  # ID, Status, Tasks done, Err, Elapsed (then the name)
+
+
+def split_row(text: str) -> list[str]:
+    cells, x = [], 1
+    for width in COLS:
+        cells.append(text[x : x + width])
+        x += width + 1
+    cells.append(text[x:])
+    return cells
+
+
+class Checker:
+    def __init__(self, app, terminal: Terminal, model: Model) -> None:
+        self.app, self.terminal, self.model = app, terminal, model
+        table = app.main.watchlist
+        self.cursor_bgs = {
+            terminal.probe_bg(table.get_component_rich_style("linetable--cursor")),
+            terminal.probe_bg(table.get_component_rich_style("linetable--cursor-blurred")),
+        }
+
+    def check(self) -> None:
+        model, table = self.model, self.app.main.watchlist
+        expected = model.order()
+        region = table.scrollable_content_region  # without the scrollbar
+        rows = self.terminal.region_lines(region)[1:]  # under the header
+        shown: list[int] = []
+        highlighted: list[int] = []
+        for y, text in rows:
+            if not text.strip():
+                continue
+            cells = split_row(text)
+            run_id = int(cells[0].split()[0])
+            shown.append(run_id)
+            self.check_row(run_id, cells, text)
+            if self.terminal.bg(region.x + 1, y) in self.cursor_bgs:
+                highlighted.append(run_id)
+        body = len(rows)
+        assert len(shown) == min(body, len(expected)), f"{len(shown)} rows shown, {len(expected)} to show"
+        if shown:
+            top = expected.index(shown[0]) if shown[0] in expected else -1
+            assert shown == expected[top : top + len(shown)], f"rows {shown} are not a window of {expected}"
+        if model.selected is None:
+            assert highlighted == [] and expected == []
+        else:
+            assert highlighted == [model.selected], f"highlighted {highlighted}, selected {model.selected}"
+        self.check_detail()
+
+    def check_row(self, run_id: int, cells: list[str], text: str) -> None:
+        state = self.model.runs[run_id]
+        ident = cells[0].strip()
+        assert ident == (f"{run_id} ★" if run_id in self.model.bookmarked else str(run_id)), text
+        status = cells[1].rstrip()
+        if not state.fetched:
+            want = f"⚠ {ERROR_WORDS[state.error.kind]}" if state.error else "… loading"
+            assert status == want, text
+            return
+        symbol, word = state.symbol_word()
+        marker = " ⚠" if state.flagged() else ""
+        full = f"{symbol} {word}{marker}"
+        if len(full) <= COLS[1]:
+            assert status == full, f"{status!r} != {full!r} in {text!r}"
+        else:  # the word is shortened, never the symbol or the marker
+            assert status.startswith(symbol + " ") and status.endswith("…" + marker), text
+            assert word.startswith(status[2 : len(status) - len(marker) - 1]), text
+        assert f" {state.done}/{state.effective_total}" in cells[2], text
+        assert cells[3].strip() == str(state.counts["error"]), text
+        assert cells[5].strip() == state.name, text
+
+    def check_detail(self) -> None:
+        detail = self.app.main.detail
+        lines = [t.strip() for _, t in self.terminal.region_lines(detail.region)]
+        title = next((line for line in lines if line and not set(line) <= {"─"}), "")
+        selected = self.model.selected
+        if selected is None:
+            assert title.startswith("Select a run"), title
+            return
+        assert title.startswith(f"Run {selected} "), f"detail header {title!r}, selected {selected}"
+        state = self.model.runs[selected]
+        if state.fetched:
+            symbol, word = state.symbol_word()
+            assert f"{symbol} {word}" in title, title
+
+
+# ----------------------------------------------------------------------------- the walk
+
+
+def initial_runs(rng: random.Random, ids: list[int]) -> dict[int, RunState]:
+    runs = {}
+    for run_id in ids:
+        total = rng.choice([4, 12, 25, 60, 250, 1200])
+        status = rng.choice(["Queued", "Processing", "Processing", "Finished", "Stopped", "Stopping", "Paused"])
+        counts = dict.fromkeys(("queued", "processing", "pending", "stopped", "success", "error"), 0)
+        if status == "Queued":
+            counts["queued"] = total
+        elif status in ("Finished",):
+            counts["error"] = rng.choice([0, 0, 1, 3])
+            counts["pending"] = rng.choice([0, 0, 0, 2])
+            counts["success"] = total - counts["error"] - counts["pending"]
+        elif status in ("Stopped", "Stopping"):
+            counts["stopped"] = total // 2
+            counts["success"] = total - total // 2
+        else:
+            counts["success"] = rng.randrange(total)
+            counts["queued"] = total - counts["success"]
+        created = rng.randrange(600, 7200)
+        updated = rng.choice([5, 30, 1200]) if status != "Finished" else rng.randrange(0, created // 2)
+        runs[run_id] = RunState(run_id, f"WF-{run_id % 1000:03d}", status, counts, total, created, updated)
+    return runs
+
+
+def progress(rng: random.Random, state: RunState) -> str:
+    """Move a run along its life; returns what happened (for the step log)."""
+    c = state.counts
+    roll = rng.random()
+    if roll < 0.12 and state.fetched:
+        state.error = rng.choice([ServerError("HTTP 503 from Zuora.", status=503), RateLimited("HTTP 429.")])
+        return "error"
+    if roll < 0.2 and state.error is not None:
+        state.error = None
+        return "recovered"
+    if roll < 0.25:
+        state.total += rng.choice([1, -1])  # the counts stop adding up (or add up again)
+        return "odd counts"
+    state.fetched = True
+    state.error = None
+    if state.status == "Queued":
+        state.status = "Processing"
+    elif state.status == "Processing":
+        moved = min(c["queued"], rng.randint(1, max(1, state.total // 5)))
+        c["queued"] -= moved
+        failed = rng.choice([0, 0, 0, min(moved, 2)])
+        c["error"] += failed
+        c["success"] += moved - failed
+        state.updated_ago = rng.choice([0, 0, 0, 1200])
+        if c["queued"] == 0:
+            state.status = "Finished"
+    elif state.status == "Stopping":
+        state.status = "Stopped"
+    elif state.status == "Finished" and c["pending"]:
+        c["success"] += c["pending"]
+        c["pending"] = 0
+    return f"{state.status} {state.done}/{state.total} err {c['error']}"
+
+
+FILTERS = ["5001", "errors", "proc", "fin", "queued", "wf-02", "zzz", "50"]
+
+
+async def walk(seed: int, steps: int) -> None:
+    rng = random.Random(seed)
+    ids = list(range(50001, 50033))  # 32 runs: far more than the 7 rows an 80x24 screen shows
+    spare = list(range(50101, 50131))
+    model = Model(initial_runs(rng, ids))
+    app, poller = scripted_app(ids)
+    log: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        terminal = Terminal(app, *SIZE)
+        await pilot.pause()
+        first = rng.sample(ids, 24)  # most runs arrive in the first batch, some later
+        for run_id in first:
+            model.runs[run_id].fetched = True
+        poller.deliver([model.runs[r].update() for r in first])
+        model.selected = model.order()[0]
+        await pilot.pause()
+        await pilot.pause()
+        checker = Checker(app, terminal, model)
+        checker.check()
+        table = app.main.watchlist
+        for step in range(steps):
+            before = model.order()
+            roll = rng.random()
+            if roll < 0.42:
+                key = rng.choice(["down", "down", "up", "up", "pagedown", "pageup", "home", "end"])
+                await press(pilot, key)
+                index = before.index(model.selected) if model.selected in before else 0
+                page = max(1, table.body_height - 1)
+                target = {
+                    "down": index + 1,
+                    "up": index - 1,
+                    "pagedown": index + page,
+                    "pageup": index - page,
+                    "home": 0,
+                    "end": len(before) - 1,
+                }[key]
+                if before:
+                    model.selected = before[max(0, min(target, len(before) - 1))]
+                log.append(key)
+            elif roll < 0.72:
+                chosen = rng.sample(list(model.runs), rng.randint(1, 6))
+                notes = [f"{r}:{progress(rng, model.runs[r])}" for r in chosen]
+                poller.deliver([model.runs[r].update() for r in chosen])
+                log.append("poll " + ", ".join(notes))
+            elif roll < 0.77:
+                await press(pilot, "s")
+                model.sort = {"added": "status", "status": "errors", "errors": "elapsed", "elapsed": "id"}.get(
+                    model.sort, "added"
+                )
+                log.append(f"s -> {model.sort}")
+            elif roll < 0.83:
+                text = rng.choice(FILTERS)
+                await press(pilot, "slash", "end", "ctrl+u", *text, "enter")
+                # the list is re-filtered at every keystroke: the selection follows each step
+                for typed in ([""] if model.filter else []) + [text[: n + 1] for n in range(len(text))]:
+                    previous = model.order()
+                    model.filter = typed
+                    model.reselect(previous, model.order())
+                log.append(f"/ {text}")
+            elif roll < 0.86:
+                await press(pilot, "escape")
+                model.filter = ""
+                log.append("esc")
+            elif roll < 0.90 and spare:
+                new = [spare.pop(0) for _ in range(rng.randint(1, 2))]
+                await press(pilot, "a", *" ".join(map(str, new)).replace(" ", ","), "enter")
+                for run_id in new:
+                    model.runs[run_id] = initial_runs(rng, [run_id])[run_id]
+                model.reselect(before, model.order())
+                if new[0] in model.order():
+                    model.selected = new[0]
+                log.append(f"a {new}")
+            elif roll < 0.94 and model.selected is not None and len(model.runs) > 12:
+                gone = model.selected
+                await press(pilot, "d")
+                del model.runs[gone]
+                model.bookmarked.discard(gone)
+                model.reselect(before, model.order())
+                log.append(f"d {gone}")
+            elif roll < 0.97 and model.selected is not None:
+                run_id = model.selected
+                await press(pilot, "b")
+                model.bookmarked ^= {run_id}
+                await settle_until(
+                    lambda rid=run_id: app.book.is_bookmarked(rid) == (rid in model.bookmarked), pilot=pilot
+                )
+                log.append(f"b {run_id}")
+            else:
+                size = rng.choice([(80, 20), (96, 30), SIZE])
+                terminal.screen.resize(size[1], size[0])  # the terminal first, as a real one would
+                await pilot.resize_terminal(*size)
+                terminal.screen.resize(SIZE[1], SIZE[0])
+                await pilot.resize_terminal(*SIZE)
+                log.append(f"resize {size} and back")
+            model.reselect(before, model.order())
+            await settle(pilot)
+            try:
+                checker.check()
+            except (AssertionError, ValueError, KeyError) as exc:
+                screen = "\n".join(terminal.lines())
+                raise AssertionError(
+                    f"seed {seed}, step {step}: {exc}\nlast steps: {log[-8:]}\n"
+                    f"sort {model.sort!r} filter {model.filter!r} selected {model.selected}\n{screen}"
+                ) from None
+
+
+@pytest.mark.parametrize("seed", [11, 23, 37])
+async def test_watchlist_and_detail_always_tell_the_truth(seed):
+    await walk(seed, 200)
+
+
+# ----------------------------------------------------------------------------- the tasks screen
+
+TASK_STATUSES = ("Queued", "Processing", "Pending", "Success", "Error")
+
+
+@dataclass
+class TaskRun:
+    run_id: int
+    statuses: list[str]
+
+    def tasks(self) -> tuple[Task, ...]:
+        key = tuple(self.statuses)
+        if getattr(self, "_cached", (None,))[0] != key:
+            self._cached = (key, self._parse())
+        return self._cached[1]
+
+    def _parse(self) -> tuple[Task, ...]:
+        out = []
+        for i, status in enumerate(self.statuses):
+            raw = {"id": 700001 + i, "name": f"Task {i:03d}", "status": status, "action_type": "Callout"}
+            if status == "Error":
+                raw.update(error="boom", error_class="WorkflowError::Callout")
+            out.append(Task.parse(raw))
+        return tuple(out)
+
+    def state(self) -> RunState:
+        counts = dict.fromkeys(("queued", "processing", "pending", "stopped", "success", "error"), 0)
+        for status in self.statuses:
+            counts[status.lower()] += 1
+        active = counts["queued"] + counts["processing"]
+        status = "Processing" if active else "Finished"
+        return RunState(self.run_id, "WF-big", status, counts, len(self.statuses), 3600, 0, fetched=True)
+
+    def advance(self, rng: random.Random) -> int:
+        moved = 0
+        for i, status in enumerate(self.statuses):
+            if status in ("Queued", "Processing", "Pending") and rng.random() < 0.08:
+                self.statuses[i] = {
+                    "Queued": "Processing",
+                    "Processing": rng.choice(["Success", "Success", "Error", "Pending"]),
+                    "Pending": "Success",
+                }[status]
+                moved += 1
+        return moved
+
+
+def reselect(selected, before: list, after: list):
+    """The cursor stays on its row's key; if the key is gone, on the row at the same index."""
+    if selected in after:
+        return selected
+    if not after:
+        return None
+    index = before.index(selected) if selected in before else 0
+    return after[min(index, len(after) - 1)]
+
+
+def task_row_id(text: str) -> int:
+    return int(text[1:12].strip())
+
+
+async def tasks_walk(seed: int, steps: int, monkeypatch) -> None:
+    from tui.ui.screens.tasks import TasksScreen
+
+    rng = random.Random(seed)
+    run = TaskRun(60001, ["Queued"] * 250)
+    poller = ScriptedPoller({60001: lambda: TaskList(60001, run.tasks(), 3, None)})
+    app, _ = scripted_app([60001], poller=poller)
+    monkeypatch.setattr(TasksScreen, "min_reload_gap", 0.0)  # reload as soon as the counts move
+    errors_only, needle, selected = False, "", None
+    log: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        terminal = Terminal(app, *SIZE)
+        await pilot.pause()
+        poller.deliver([run.state().update()])
+        await press(pilot, "t")
+        screen = app.screen
+        assert isinstance(screen, TasksScreen)
+        table = screen.table
+        cursor_bgs = {
+            terminal.probe_bg(table.get_component_rich_style("linetable--cursor")),
+            terminal.probe_bg(table.get_component_rich_style("linetable--cursor-blurred")),
+        }
+
+        def expected() -> list[int]:
+            out = []
+            for t in run.tasks():
+                if errors_only and t.status_label != "Error":
+                    continue
+                if needle and needle not in f"{t.id} {t.name} {t.action_type} {t.status_label}".lower():
+                    continue
+                out.append(t.id)
+            return out
+
+        await settle_until(lambda: screen.loads == 1, pilot=pilot)
+        selected = expected()[0]
+        for step in range(steps):
+            before = expected()
+            roll = rng.random()
+            if roll < 0.5:
+                key = rng.choice(["down", "down", "up", "pagedown", "pageup", "home", "end"])
+                await press(pilot, key)
+                index = before.index(selected) if selected in before else 0
+                page = max(1, table.body_height - 1)
+                target = {"down": 1, "up": -1, "pagedown": page, "pageup": -page}.get(key)
+                index = index + target if target is not None else (0 if key == "home" else len(before) - 1)
+                if before:
+                    selected = before[max(0, min(index, len(before) - 1))]
+                log.append(key)
+            elif roll < 0.8:
+                moved = run.advance(rng)
+                poller.deliver([run.state().update()])
+                log.append(f"progress {moved}")
+            elif roll < 0.9:
+                await press(pilot, "e")
+                errors_only = not errors_only
+                log.append(f"e -> {errors_only}")
+            else:
+                text = rng.choice(["", "task 1", "proc", "error", "00"])
+                keys = [k if k != " " else "space" for k in text]
+                await press(pilot, "slash", "end", "ctrl+u", *keys, "enter")
+                # re-filtered at every keystroke: the selection follows each step
+                for typed in ([""] if needle else []) + [text[: n + 1] for n in range(len(text))]:
+                    previous = expected()
+                    needle = typed
+                    selected = reselect(selected, previous, expected())
+                log.append(f"/ {text!r}")
+            selected = reselect(selected, before, expected())
+            after = expected()
+            await settle(pilot)
+            await settle_until(lambda: not screen.loading and not screen.wants_reload(), pilot=pilot)
+            await settle(pilot)
+            try:
+                rows = [(y, t) for y, t in terminal.region_lines(table.scrollable_content_region)[1:] if t.strip()]
+                shown = [task_row_id(t) for _, t in rows]
+                highlighted = [
+                    task_row_id(t)
+                    for y, t in rows
+                    if terminal.bg(table.scrollable_content_region.x + 1, y) in cursor_bgs
+                ]
+                assert len(shown) == min(table.body_height, len(after)), f"{len(shown)} rows for {len(after)}"
+                assert shown == after[after.index(shown[0]) :][: len(shown)] if shown else after == [], shown
+                assert highlighted == ([selected] if selected is not None else []), (highlighted, selected)
+                by_id = {t.id: t for t in run.tasks()}
+                for _, text in rows:
+                    task = by_id[task_row_id(text)]
+                    symbol = {"Queued": "◌", "Processing": "▶", "Pending": "◔", "Success": "✔", "Error": "✖"}
+                    assert text[13:25].startswith(f"{symbol[task.status_label]} {task.status_label[:8]}"), text
+                title = " ".join(t for _, t in terminal.region_lines(screen.query_one("#tasks-title").region))
+                errors = sum(1 for s in run.statuses if s == "Error")
+                assert f"250 tasks, {errors} in Error" in title and "as of" in title, title
+            except (AssertionError, ValueError, KeyError) as exc:
+                raise AssertionError(
+                    f"seed {seed}, step {step}: {exc}\nlast steps: {log[-8:]}\n" + "\n".join(terminal.lines())
+                ) from None
+
+
+@pytest.mark.parametrize("seed", [5, 8])
+async def test_tasks_screen_live_and_filtered_always_tells_the_truth(seed, monkeypatch):
+    await tasks_walk(seed, 200, monkeypatch)

@@ -1,0 +1,50 @@
+"""What every screen shares: the run book, the poller, the clock and the connection.
+
+The app builds one ``Session`` and hands it to the screens it pushes, so a screen reaches the
+state it renders and the controls it needs through typed attributes, never through ``self.app``.
+Watching and unwatching go through here so the run book and the poller always agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from tui.poll.runbook import RunBook
+from tui.poll.service import Poller
+from tui.store.connection import Connection
+from tui.ui.widgets.banner import Banner
+
+
+@dataclass
+class Session:
+    book: RunBook
+    poller: Poller
+    clock: Callable[[], datetime]
+    connection: Connection
+    demo: bool = False
+    bell: bool = True
+
+    def wallclock(self) -> float:
+        return self.clock().timestamp()
+
+    def banner(self) -> Banner:
+        c = self.connection
+        return Banner(c.label, c.profile, c.production, self.demo)
+
+    def watch(self, run_ids: Iterable[int]) -> list[int]:
+        """Watch runs (the book first, so their rows exist before the first update); returns
+        those that were not watched yet."""
+        ids = list(dict.fromkeys(run_ids))
+        added = self.book.watch(ids)
+        for run_id in ids:
+            self.poller.watch(run_id)
+        return added
+
+    def unwatch(self, run_id: int) -> None:
+        self.poller.unwatch(run_id)
+        self.book.unwatch(run_id)
+
+    def refresh(self, run_id: int | None = None) -> None:
+        self.poller.refresh(run_id)
