@@ -282,7 +282,9 @@ class TasksScreen(Screen):
         task = self._current()
         widget = self.query_one("#task-preview", Static)
         if task is None or not (task.error or task.error_class):
-            widget.update(Text("enter: details · e: errors only · /: filter · r: reload", style="dim"))
+            widget.update(
+                Text("enter: full details of the highlighted task (the footer has the other keys)", style="dim")
+            )
             return
         text = Text.assemble(literal(task.error_class or "Error", 60, "bold red"), ": ")
         text.append_text(literal(task.error or "", 300))

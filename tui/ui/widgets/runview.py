@@ -76,6 +76,10 @@ class RunDetail(Vertical):
     def on_mount(self) -> None:
         self.render_run()  # a run may have been selected before the panel was composed
 
+    def on_resize(self) -> None:
+        if self.query("#detail-meta"):
+            self._render_meta()  # its wording depends on the width
+
     @property
     def update_(self) -> RunUpdate | None:
         """The shown run's state, straight from the book."""
@@ -278,11 +282,12 @@ class RunDetail(Vertical):
             self._put("detail-meta")
             return
         parts: list[tuple[str, str] | Text] = []
+        narrow = 0 < self.query_one("#detail-meta").size.width < 72  # the age and a whole Request-Id still fit
         if update.fetched_at is not None:
             age = max(0.0, self.clock().timestamp() - update.fetched_at)
-            parts.append((f"fetched {fmt_duration(age)} ago", "dim"))
-        if update.meta is not None and update.meta.request_id:  # before the rest: whole at 80 columns
-            parts.append(("  Zuora-Request-Id ", "dim"))
+            parts.append((f"{'' if narrow else 'fetched '}{fmt_duration(age)} ago", "dim"))
+        if update.meta is not None and update.meta.request_id:  # before the rest: whole at 60 columns
+            parts.append(("  Request-Id " if narrow else "  Zuora-Request-Id ", "dim"))
             parts.append(literal(update.meta.request_id, 64))
         if update.polling and update.error is None and update.run is not None:
             parts.append(("  polling", "dim"))
