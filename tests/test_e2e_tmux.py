@@ -48,7 +48,7 @@ def test_demo_in_a_real_terminal(tmux):
     assert ZWR.exists(), "the zwr console script is not installed in this environment"
     command = f"{ZWR} demo --interval 1; echo ZWR-EXIT=$?; sleep 60"
     tmux.run("new-session", "-d", "-s", "e2e", "-x", "80", "-y", "24", "-e", "TERM=xterm-256color", command)
-    screen = tmux.wait_for("19066", "19068", "Finished", "Processing", "Queued", "Tasks done", "Add runs")
+    screen = tmux.wait_for("19066", "19068", "Finished", "Processing", "Queued", "Tasks done", "? Help  q Quit  a Add")
     assert "✖ Finished" in screen and "✔ Finished" in screen and "■ Stopped" in screen
     assert "█" in screen  # task bars are drawn
     assert "simulated data" in screen
@@ -65,6 +65,10 @@ def test_demo_in_a_real_terminal(tmux):
     assert rows and rows[-1].split()[0] == str(last), screen
     tmux.run("send-keys", "-t", "e2e", "Home")
     tmux.wait_for("Run 19063")
+    tmux.run("send-keys", "-t", "e2e", "?")  # help: every screen's keys, and how to close it
+    tmux.wait_for("esc closes", "Everywhere", "show every key of every screen")
+    tmux.run("send-keys", "-t", "e2e", "Escape")
+    tmux.wait_for("Tasks done")
     tmux.run("send-keys", "-t", "e2e", "q")
     final = tmux.wait_for("ZWR-EXIT=0", timeout=20)
     assert "Tasks done" not in final  # the alternate screen is gone: the terminal was restored

@@ -126,3 +126,48 @@ def test_error_with_stale_data(snap_compare, frozen_sim, size):
 def test_production_banner_and_help(snap_compare, frozen_sim):
     app = make_app(frozen_sim, [19063], frozen=True, production=True, interval=60)
     assert snap_compare(app, terminal_size=(80, 24), run_before=prepare(app, keys=("question_mark",)))
+
+
+# ----------------------------------------------------------------------------- issue 13: what a new user sees first
+
+SMALL = [(80, 24), (60, 20)]
+
+
+@pytest.mark.parametrize("size", SMALL, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_first_screen(snap_compare, frozen_sim, size):
+    """The first screen: no toast over it, the footer starts with help and quit."""
+    app = make_app(frozen_sim, ALL, frozen=True, interval=60)
+    assert snap_compare(app, terminal_size=size, run_before=prepare(app))
+
+
+@pytest.mark.parametrize("size", SMALL, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_help(snap_compare, frozen_sim, size):
+    """Keys beside their descriptions in aligned columns, and how to close it."""
+    app = make_app(frozen_sim, [19063], frozen=True, interval=60)
+    assert snap_compare(app, terminal_size=size, run_before=prepare(app, keys=("question_mark",)))
+
+
+@pytest.mark.parametrize("size", SMALL, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_palette_on_the_tasks_screen(snap_compare, frozen_sim, size):
+    """The tasks screen's actions by what they do, with their keys; none of the watchlist's."""
+    app = make_app(frozen_sim, [19066], frozen=True, interval=60)
+
+    async def run_before(pilot):
+        await wait_for(lambda: 19066 in app.updates, pilot=pilot)
+        await pilot.press("t")
+        await wait_for(lambda: getattr(app.screen, "loads", 0) == 1, pilot=pilot)
+        await pilot.press("ctrl+p", *"task")
+        await wait_for(
+            lambda: app.screen.query("CommandList") and app.screen.query_one("CommandList").option_count >= 3,
+            pilot=pilot,
+        )
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SMALL, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_toast_over_a_selected_run(snap_compare, frozen_sim, size):
+    """A toast sits above the run's Request-Id line and the status line, never on them."""
+    app = make_app(frozen_sim, ALL, frozen=True, interval=60)
+    assert snap_compare(app, terminal_size=size, run_before=prepare(app, select=19066, keys=("c",)))

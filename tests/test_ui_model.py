@@ -137,7 +137,7 @@ class RunState:
 
     def elapsed(self) -> int:
         if self.status in ("Finished", "Stopped"):
-            return self.created_ago - self.updated_ago
+            return max(0, self.created_ago - self.updated_ago)  # the app clamps odd data at 0
         return self.created_ago
 
 
@@ -404,9 +404,10 @@ async def walk(seed: int, steps: int) -> None:
                 await press(pilot, "a", *" ".join(map(str, new)).replace(" ", ","), "enter")
                 for run_id in new:
                     model.runs[run_id] = initial_runs(rng, [run_id])[run_id]
+                if new[0] not in model.order():
+                    model.filter = ""  # the filter would hide the run just added: it is cleared
                 model.reselect(before, model.order())
-                if new[0] in model.order():
-                    model.selected = new[0]
+                model.selected = new[0]  # what was added is selected
                 log.append(f"a {new}")
             elif roll < 0.94 and model.selected is not None and len(model.runs) > 12:
                 gone = model.selected

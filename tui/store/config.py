@@ -226,3 +226,13 @@ def dumps_toml(document: dict[str, Any], prefix: str = "") -> str:
         if nested:
             out += ("\n" if out else "") + dumps_toml(nested, name)
     return out.strip("\n") + "\n" if not prefix else out
+
+
+def keys_section(config: Config) -> tuple[dict[str, Any], str | None]:
+    """``[keys]`` as the user wrote it (action id -> key or keys; the UI checks the ids and
+    keys, ``tui.ui.keymap``), and a warning if ``keys`` is there but is not a table.
+    It stays in ``config.extra``, so saving the config keeps it."""
+    table = config.extra.get("keys")
+    if table is None or isinstance(table, dict):
+        return dict(table or {}), None
+    return {}, f"keys in {config.path} must be a table ([keys]): it is ignored, every key keeps its default."

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from textual.app import App
-from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.worker import Worker, WorkerState
 
@@ -25,9 +25,11 @@ from tui.poll.engine import RunUpdate, clamp_interval
 from tui.poll.runbook import RunBook
 from tui.poll.service import Batch, Poller, PollThread
 from tui.store.bookmarks import Bookmark, BookmarkStore, HistoryStore, StoreError
-from tui.store.config import load_config
+from tui.store.config import keys_section, load_config
 from tui.store.connection import Connection
 from tui.ui.commands import ZwrCommands
+from tui.ui.keymap import resolve
+from tui.ui.keys import BY_ID, bindings, keys_of
 from tui.ui.messages import RememberRuns, RemoveBookmark, RunsUpdated, SaveBookmark
 from tui.ui.screens.main import MainScreen
 from tui.ui.session import Session
@@ -49,10 +51,8 @@ class ZwrApp(App):
     CSS_PATH = stylesheet("app", "main")  # the tasks screen and the modals bring their own
     TITLE = "zwr"
     COMMANDS = App.COMMANDS | {ZwrCommands}
-    BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark", "help", "Help"),
-    ]
+    BINDINGS = bindings("app")  # help, quit, palette (the screens repeat them first, for the footer)
+    quiet_start = 5.0  # seconds after start with no toast or bell for state changes: the first screen shows them
 
     def __init__(
         self,
@@ -77,6 +77,12 @@ class ZwrApp(App):
         self.interval, problem = clamp_interval(wanted)
         if problem:
             self.startup_warnings.append(f"{problem[0].upper()}{problem[1:]}.")
+        user_keys, problem = keys_section(config)
+        self.keymap, key_problems = resolve(user_keys)  # action id -> keys, as App.set_keymap takes it
+        self.startup_warnings += ([problem] if problem else []) + key_problems
+        self.set_keymap(self.keymap)
+        # the footer finds the palette's key under this name
+        self.COMMAND_PALETTE_BINDING = keys_of(BY_ID["palette"], self.keymap)[0]
         self.client_settings = client_settings or {}
         self.bookmarks = BookmarkStore(connection.profile)
         self.history = HistoryStore(connection.profile)
@@ -85,6 +91,7 @@ class ZwrApp(App):
         self.session: Session | None = None
         self._bell_default = config.ui_setting("bell", True) if bell is None else bell
         self.notifications: list[tuple[str, str]] = []  # (message, severity): read by tests
+        self._started = time.monotonic()
 
     # ------------------------------------------------------------------ compatibility views for tests/benchmarks
 
@@ -161,14 +168,19 @@ class ZwrApp(App):
 
     def on_runs_updated(self, message: RunsUpdated) -> None:
         self.book.apply(message.batch)
+        # In the first seconds every row is news: the first screen shows the states, no toast
+        # covers it and no bell rings (the notes are still kept).
+        quiet = time.monotonic() < self._started + self.quiet_start
         for update in message.batch:
             if update.run_id not in self.book:
                 continue
             for transition in update.transitions:
                 text, severity = TRANSITION_TEXT[transition]
                 note = f"Run {update.run_id} {text}."
-                self.notify(note, severity=severity, markup=False, timeout=8)
                 self.notifications.append((note, severity))
+                if quiet:
+                    continue
+                self.notify(note, severity=severity, markup=False, timeout=8)
                 if self.bell_enabled:
                     self.bell()
 
@@ -273,9 +285,14 @@ class ZwrApp(App):
             return
         poller = self.session.poller
         current = min(range(len(INTERVALS)), key=lambda i: abs(INTERVALS[i] - poller.interval))
+        old = poller.interval
         new = poller.set_interval(INTERVALS[max(0, min(len(INTERVALS) - 1, current + step))])
         self.interval = new
-        self.notify(f"Polling every {new:g}s.", markup=False)
+        if new == old:
+            edge = f"slowest: every {INTERVALS[-1]:g}s" if step > 0 else f"fastest: every {INTERVALS[0]:g}s"
+            self.notify(f"Polling is already at its {edge}.", markup=False)
+        else:
+            self.notify(f"Polling {'slower' if new > old else 'faster'}: every {new:g}s.", markup=False)
         self._poll_changed()
 
     def action_faster(self) -> None:
@@ -294,4 +311,4 @@ class ZwrApp(App):
     def action_help(self) -> None:
         from tui.ui.screens.help import HelpScreen
 
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(self.keymap))

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from tui.poll.engine import RunUpdate
 from tui.poll.runbook import RunBook
 from tui.poll.service import Poller
 from tui.store.connection import Connection
@@ -45,6 +46,11 @@ class Session:
     def unwatch(self, run_id: int) -> None:
         self.poller.unwatch(run_id)
         self.book.unwatch(run_id)
+
+    def restore(self, run_id: int, position: int, update: RunUpdate | None) -> None:
+        """Undo ``unwatch``: back in its place with its last known state, polled again."""
+        self.book.restore(run_id, position, update)
+        self.poller.watch(run_id)
 
     def refresh(self, run_id: int | None = None) -> None:
         self.poller.refresh(run_id)

@@ -10,7 +10,6 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
@@ -19,6 +18,7 @@ from tui.core.errors import BadInput
 from tui.core.model import Task
 from tui.core.present import fmt_duration, fmt_utc
 from tui.core.runid import parse_run_ids
+from tui.ui.keys import bindings, hint
 from tui.ui.safe import literal
 from tui.ui.styles import stylesheet
 
@@ -36,11 +36,16 @@ class Dialog(ModalScreen):
 
     CSS_PATH = stylesheet("modals")
 
+    def on_mount(self) -> None:
+        """The key hint at the bottom of the dialog says what its keys are (keymap applied)."""
+        for widget in self.query("#dialog-hint").results(Static):
+            widget.update(Text(hint(self.active_bindings), style="dim"))
+
 
 class RunIdEntry(Dialog):
     """Type or paste one or more run IDs; invalid input is explained inline and never sent."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = bindings("dialog")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -80,7 +85,7 @@ class RunIdEntry(Dialog):
 
 
 class LabelEntry(Dialog):
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = bindings("dialog")
 
     def __init__(self, run_id: int, current: str = "") -> None:
         super().__init__()
@@ -98,7 +103,7 @@ class LabelEntry(Dialog):
 class RawJson(Dialog):
     """The object as Zuora sent it, highlighted; c copies it."""
 
-    BINDINGS = [Binding("escape,q", "dismiss(None)", "Close"), Binding("c", "copy", "Copy JSON")]
+    BINDINGS = bindings("json")
 
     def __init__(self, title: str, raw: Any) -> None:
         super().__init__()
@@ -111,7 +116,7 @@ class RawJson(Dialog):
             yield Static(literal(self.title_text, 100, "bold"))
             with VerticalScroll():
                 yield Static(Syntax(json_text(self.raw), "json", theme="ansi_dark", word_wrap=True), id="raw-json")
-            yield Static(Text("c copy · esc close", style="dim"))
+            yield Static("", id="dialog-hint")
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(json_text(self.raw, for_clipboard=True))
@@ -119,11 +124,7 @@ class RawJson(Dialog):
 
 
 class TaskDetail(Dialog):
-    BINDINGS = [
-        Binding("escape,q", "dismiss(None)", "Close"),
-        Binding("j", "raw", "Raw JSON"),
-        Binding("c", "copy", "Copy error"),
-    ]
+    BINDINGS = bindings("task")
 
     def __init__(self, task: Task) -> None:
         super().__init__()
@@ -163,7 +164,7 @@ class TaskDetail(Dialog):
                     )
                 if not (t.error or t.error_class or t.error_details):
                     yield Static(Text("No error recorded for this task.", style="dim"))
-            yield Static(Text("j raw JSON · c copy error · esc close", style="dim"))
+            yield Static("", id="dialog-hint")
 
     def action_raw(self) -> None:
         self.app.push_screen(RawJson(f"Task {self.task_.id}", dict(self.task_.raw)))

@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
@@ -26,6 +25,7 @@ from tui.core.model import Task, TaskCounts, TaskStatus
 from tui.core.present import badge, fmt_duration
 from tui.poll.engine import InternalError
 from tui.poll.runbook import BookChange
+from tui.ui.keys import bindings
 from tui.ui.messages import TasksFailed, TasksLoaded, TasksProgress
 from tui.ui.safe import TONE_STYLES, literal
 from tui.ui.session import Session
@@ -82,13 +82,8 @@ def task_cells(task: Task) -> tuple[Text, ...]:
 
 class TasksScreen(Screen):
     CSS_PATH = stylesheet("tasks")
-    BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
-        Binding("e", "toggle_errors", "Errors only"),
-        Binding("slash", "filter", "Filter"),
-        Binding("j", "raw", "Raw JSON"),
-        Binding("r", "reload", "Reload"),
-    ]
+    BINDINGS = bindings("tasks")
+    KEY_SCOPE = "tasks"  # its actions in tui.ui.keys (the palette offers them)
 
     min_reload_gap = 2.0  # seconds between automatic reloads, at least
 
@@ -287,7 +282,9 @@ class TasksScreen(Screen):
         task = self._current()
         widget = self.query_one("#task-preview", Static)
         if task is None or not (task.error or task.error_class):
-            widget.update(Text("enter: details · e: errors only · /: filter · r: reload", style="dim"))
+            widget.update(
+                Text("enter: full details of the highlighted task (the footer has the other keys)", style="dim")
+            )
             return
         text = Text.assemble(literal(task.error_class or "Error", 60, "bold red"), ": ")
         text.append_text(literal(task.error or "", 300))
@@ -309,6 +306,18 @@ class TasksScreen(Screen):
         box = self.query_one("#tasks-filter", Input)
         box.display = True
         self.set_focus(box)
+
+    def action_back(self) -> None:
+        """esc: clear the filter if there is one, else back to the watchlist."""
+        box = self.query_one("#tasks-filter", Input)
+        if box.display or self.filter_text:
+            box.value = ""
+            box.display = False
+            self.filter_text = ""
+            self._fill()
+            self.set_focus(self.table)
+            return
+        self.app.pop_screen()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value
