@@ -28,6 +28,9 @@ ACTIONS = (
     ("Copy the selected run's JSON", "copy_json"),
     ("Copy the last Zuora-Request-Id", "copy_request_id"),
     ("Toggle the terminal bell on state changes", "app.toggle_bell"),
+    ("Stop the run (a write to Zuora, confirmed)", "stop_run"),
+    ("Rerun the failed tasks of the run (a write to Zuora, confirmed)", "rerun_failed"),
+    ("Rerun the highlighted task (a write to Zuora, confirmed)", "rerun_task"),
     ("Help: keys and symbols", "app.help"),
 )
 
