@@ -120,6 +120,7 @@ class WriteFlows:
                 self._notify(writer.why_not(plan), "warning")
                 return
             screen = ConfirmWrite(plan, writer.confirmation(plan), production=writer.production)
+            self.app.clear_notifications()  # at 80x24 an old notice would lie over the dialog's buttons
             if not await self.app.push_screen_wait(screen):
                 self._call(partial(writer.record, record=writer.cancelled(plan)))
                 self._notify("Cancelled: nothing was sent.")

@@ -27,15 +27,15 @@ Watchlist and run detail
   ctrl+p     command palette         ?           this help
   q          quit
 
-Writes to Zuora (off unless the profile has allow_write or --allow-write;
-always confirmed in a dialog, Cancel first; recorded in the audit trail)
-  X          stop the selected run   F           rerun its failed tasks
+Writes to Zuora: off unless allowed (allow_write, --allow-write),
+confirmed in a dialog (Cancel first), recorded (zwr log)
+  X          stop the run            F           rerun failed tasks
 
 Tasks screen
   e          only tasks in Error     /           filter by text
   enter      full error details      j           raw JSON of the task
   r          reload the list now     esc         back
-  R          rerun this task         F / X       rerun failed / stop the run
+  R          rerun this task         F / X       rerun failed / stop
   (the list reloads by itself while the run's task counts move)
 
 Status symbols (readable without colour)
