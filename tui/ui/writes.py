@@ -94,7 +94,8 @@ class WriteFlows:
         writer = self.writer
         if not writer.allowed:  # refused before anything is read, asked or sent; the attempt is recorded
             self._notify(f"{writer.hint} Nothing was sent.", "error", timeout=15)
-            self._call(partial(writer.record, record=writer.refused(action, run_id, task_id)))
+            refused = writer.refused(action, run_id, task_id)
+            self.app.run_worker(self._record(refused), group="write-record", name=what, exit_on_error=False)
             return
         if self.busy is not None:
             self._notify(f"One write at a time: {self.busy} is still under way.", "warning")
@@ -122,8 +123,8 @@ class WriteFlows:
             screen = ConfirmWrite(plan, writer.confirmation(plan), production=writer.production)
             self.app.clear_notifications()  # at 80x24 an old notice would lie over the dialog's buttons
             if not await self.app.push_screen_wait(screen):
-                self._call(partial(writer.record, record=writer.cancelled(plan)))
                 self._notify("Cancelled: nothing was sent.")
+                await self._record(writer.cancelled(plan))
                 return
             send = writer.stop if isinstance(plan, A.StopPlan) else writer.rerun
             if isinstance(plan, A.RerunPlan) and len(plan.tasks) > 1:
@@ -134,6 +135,13 @@ class WriteFlows:
         finally:
             self.busy = None
 
+    async def _record(self, record: A.Record) -> None:
+        """An attempt that sends nothing (writes off, cancelled), into the audit trail (in the
+        poll thread: it is a file write)."""
+        outcome = await asyncio.wrap_future(self._call(partial(self.writer.record, record=record)))
+        for warning in outcome.audit_warnings:
+            self._notify(f"The audit trail could not record this: {warning}", "warning")
+
     def _after(self, plan: Plan, outcome: Outcome) -> None:
         """Say what happened; refresh the run at once and follow it until it settles."""
         self.outcomes.append(outcome)
@@ -142,13 +150,13 @@ class WriteFlows:
         for warning in outcome.audit_warnings:
             self._notify(f"The write happened, but the audit trail could not record it: {warning}", "warning")
         run_id = plan.run.id
-        if run_id is None or not outcome.sent:
+        if run_id is None:
             return
         if outcome.done:
             action = A.STOP if isinstance(plan, A.StopPlan) else A.RERUN
             self.follows[run_id] = Follow.after(action, run_id, plan.run.tasks, self.session.wallclock())
             self.session.poller.hold(run_id, FOLLOW_SECONDS)  # keep polling even if the run looks done
-        self.session.refresh(run_id)
+        self.session.refresh(run_id)  # at once, even if nothing was sent: zwr has just read it afresh
 
     # ------------------------------------------------------------------ following (the app hands every update here)
 
