@@ -169,6 +169,8 @@ class ScriptedPoller:
         self.task_lists = task_lists or {}  # run_id -> callable returning a TaskList
         self.loads: list[int] = []
         self.closed = False
+        self.calls: list = []  # (work, future) of every call(): the test answers them (writes)
+        self.holds: list[tuple[int, float]] = []
 
     def attach(self, sink) -> None:
         self.sink = sink
@@ -219,6 +221,18 @@ class ScriptedPoller:
             future.set_exception(NotFound(f"No tasks for run {run_id}."))
         else:
             future.set_result(source())
+        return future
+
+    def hold(self, run_id: int, seconds: float) -> None:
+        self.holds.append((run_id, seconds))
+
+    def call(self, work):
+        """A write (or its preparation) for the poll thread: left pending until the test sets
+        the future's result, so a test can keep a write 'on the wire' as long as it likes."""
+        import concurrent.futures
+
+        future = concurrent.futures.Future()
+        self.calls.append((work, future))
         return future
 
     def close(self, timeout: float = 5.0) -> None:

@@ -60,17 +60,21 @@ def parse(args: list[str]) -> argparse.Namespace | int:
     """The parsed namespace, or an exit code when the line names no command zwr knows."""
     index = _first_word(args)
     command: str | None = None
+    # An implied `ui` goes first, so the options before the run IDs are the TUI's own too
+    # (`zwr --allow-write --interval 2 19063`), not only the connection options.
     if index is None:
         if not _HELP.intersection(args):
-            args, command = [*args, "ui"], "ui"  # bare `zwr` or `zwr --profile p`: the TUI
+            args, command = ["ui", *args], "ui"  # bare `zwr` or `zwr --profile p`: the TUI
     elif args[index] == "--":
-        args, command = [*args[:index], "ui", *args[index + 1 :]], "ui"  # `zwr -- 19063`
+        args, command = ["ui", *args[:index], *args[index + 1 :]], "ui"  # `zwr -- 19063`
     elif args[index] in COMMANDS:
         command = args[index]
     else:
         if not _RUN_REF.fullmatch(args[index]) and not any(c.isdigit() for c in args[index]):
             return _unknown_command(args[index])
-        args, command = [*args[:index], "ui", *args[index:]], "ui"  # run IDs (or what the ID parser explains)
+        before = args[:index]
+        at = index if _HELP.intersection(before) else 0  # `zwr --help 19063`: zwr's help, as before
+        args, command = [*args[:at], "ui", *args[at:]], "ui"  # run IDs (or what the ID parser explains)
     parser = build_parser(only=command)
     ns = parser.parse_args(args)
     if ns.command == "help":

@@ -21,8 +21,8 @@ import concurrent.futures
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
-from typing import Protocol
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol, TypeVar
 
 from tui.core.client import TaskList, ZuoraClient
 from tui.poll.engine import DEFAULT_INTERVAL, PollEngine, RunUpdate, clamp_interval
@@ -31,6 +31,7 @@ log = logging.getLogger("tui.poll")
 
 Batch = tuple[RunUpdate, ...]
 BATCH_WINDOW = 0.1
+T = TypeVar("T")
 
 
 class Poller(Protocol):
@@ -61,6 +62,8 @@ class Poller(Protocol):
     def load_tasks(
         self, run_id: int, expected_total: int | None, on_page: Callable[[int, int], None] | None = None
     ) -> concurrent.futures.Future[TaskList]: ...
+    def hold(self, run_id: int, seconds: float) -> None: ...
+    def call(self, work: Callable[[ZuoraClient], Awaitable[T]]) -> concurrent.futures.Future[T]: ...
     def close(self, timeout: float = 5.0) -> None: ...
 
 
@@ -114,6 +117,8 @@ class PollThread:
         self._closed = False
         self._started = False
         self._stopped = threading.Event()
+        self._calls: set[concurrent.futures.Future] = set()  # call()s under way: close() lets them end
+        self._calls_lock = threading.Lock()
         self.batches = 0  # batches delivered (tests and benchmarks read it)
 
     # ------------------------------------------------------------------ read-only state (any thread)
@@ -197,6 +202,10 @@ class PollThread:
         if not self._started:
             self._loop.close()
             return
+        with self._calls_lock:
+            calls = list(self._calls)
+        if calls:  # a write on the wire is let finish (and be recorded) rather than cut off
+            concurrent.futures.wait(calls, timeout=timeout)
         try:
             self._loop.call_soon_threadsafe(self._loop.stop)
         except RuntimeError:
@@ -289,6 +298,37 @@ class PollThread:
             future.cancel()
             return future
         return asyncio.run_coroutine_threadsafe(load(), self._loop)
+
+    def hold(self, run_id: int, seconds: float) -> None:
+        """Keep polling a run for ``seconds`` even if it looks done (``PollEngine.hold``)."""
+        self._engine_call("hold", run_id, seconds)
+
+    def call(self, work: Callable[[ZuoraClient], Awaitable[T]]) -> concurrent.futures.Future[T]:
+        """Run ``work(client)`` in the poll thread, on its client; the future has its result.
+
+        The UI's writes (stop, rerun) and the reads that prepare them go through here, so no
+        request (and no audit-file write) happens on the UI loop. ``close`` waits for calls under
+        way (up to its timeout) before it stops the loop: a write is not cut off by quitting."""
+
+        async def run() -> T:
+            client = self._client
+            if client is None:
+                raise RuntimeError("the poll thread has no client")
+            return await work(client)
+
+        if self._closed:
+            future: concurrent.futures.Future[T] = concurrent.futures.Future()
+            future.cancel()
+            return future
+        future = asyncio.run_coroutine_threadsafe(run(), self._loop)
+        with self._calls_lock:
+            self._calls.add(future)
+        future.add_done_callback(self._call_done)
+        return future
+
+    def _call_done(self, future: concurrent.futures.Future) -> None:
+        with self._calls_lock:
+            self._calls.discard(future)
 
     # ------------------------------------------------------------------ batching (poll thread)
 

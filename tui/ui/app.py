@@ -34,6 +34,7 @@ from tui.ui.messages import RememberRuns, RemoveBookmark, RunsUpdated, SaveBookm
 from tui.ui.screens.main import MainScreen
 from tui.ui.session import Session
 from tui.ui.styles import stylesheet
+from tui.ui.writes import WriteFlows
 
 log = logging.getLogger("tui.ui")
 
@@ -65,6 +66,7 @@ class ZwrApp(App):
         bell: bool | None = None,
         client_settings: dict | None = None,
         poller: Callable[[Callable[[], ZuoraClient], float, Callable[[], float]], Poller] | None = None,
+        allow_write: bool = False,
     ) -> None:
         super().__init__()
         self.connection = connection
@@ -90,6 +92,7 @@ class ZwrApp(App):
         self._make_poller = poller or self._poll_thread
         self.session: Session | None = None
         self._bell_default = config.ui_setting("bell", True) if bell is None else bell
+        self.allow_write = connection.allow_write or allow_write  # the profile's allow_write, or --allow-write
         self.notifications: list[tuple[str, str]] = []  # (message, severity): read by tests
         self._started = time.monotonic()
 
@@ -127,7 +130,24 @@ class ZwrApp(App):
         client = ZuoraClient(self.connection.settings(**self.client_settings), self.connection.auth)
         poller = self._make_poller(lambda: client, self.interval, lambda: self.clock().timestamp())
         self.session = Session(self.book, poller, self.clock, self.connection, self.demo, self._bell_default)
+        self.session.writes = self._write_flows(self.session)
         self.session.watch(self.initial_ids)
+
+    def _write_flows(self, session: Session) -> WriteFlows:
+        """Stop and rerun, audited in this connection's trail (no file is touched until a write)."""
+        from tui.core.environments import environment_name
+        from tui.poll.writes import Writer
+        from tui.store.audit import AuditLog
+
+        c = self.connection
+        writer = Writer(
+            AuditLog.for_connection(c.profile, c.base_url),
+            allowed=self.allow_write,
+            profile=c.profile,
+            environment=environment_name(c.base_url, c.label),
+            production=c.production,
+        )
+        return WriteFlows(self, session, writer)
 
     async def on_mount(self) -> None:
         session = self.session
@@ -171,10 +191,14 @@ class ZwrApp(App):
         # In the first seconds every row is news: the first screen shows the states, no toast
         # covers it and no bell rings (the notes are still kept).
         quiet = time.monotonic() < self._started + self.quiet_start
+        writes = self.session.writes if self.session else None
         for update in message.batch:
             if update.run_id not in self.book:
                 continue
+            replaced = writes.observe(update) if writes else frozenset()  # a run followed after a write
             for transition in update.transitions:
+                if transition in replaced:
+                    continue
                 text, severity = TRANSITION_TEXT[transition]
                 note = f"Run {update.run_id} {text}."
                 self.notifications.append((note, severity))

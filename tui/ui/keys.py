@@ -39,6 +39,7 @@ SCREENS = {  # table screen -> its heading in help and README, in help's order
     "task": "Task details",
     "json": "JSON view",
     "dialog": "Dialogs (run IDs, label)",
+    "confirm": "Before a write to Zuora",
     "help": "This help",
 }
 FULL_SCREENS = ("main", "tasks")  # screens that also carry the "app" actions (the rest are modal)
@@ -51,6 +52,7 @@ RESERVED = {
     "task": ("up", "down", "pageup", "pagedown", "home", "end", "tab", "shift+tab"),
     "json": ("up", "down", "pageup", "pagedown", "home", "end", "tab", "shift+tab"),
     "dialog": ("enter", "tab", "shift+tab", "left", "right", "home", "end", "backspace", "delete"),
+    "confirm": ("enter", "tab", "shift+tab", "left", "right", "home", "end", "backspace", "delete"),
     "help": ("up", "down", "pageup", "pagedown", "home", "end", "tab", "shift+tab"),
 }
 
@@ -88,6 +90,8 @@ ACTIONS: tuple[Action, ...] = (
     A("copy-id", "c", "copy the selected run's ID (OSC 52: works over SSH)", "main", "copy", "copy_id"),
     A("copy-json", "C", "copy the selected run's JSON", "main", "copy", "copy_json"),
     A("copy-request-id", "i", "copy the last Zuora-Request-Id (for Zuora support)", "main", "copy", "copy_request_id"),
+    A("stop-run", "X", "stop the selected run (a write to Zuora: off unless allowed, confirmed)", "main", "writes", "stop_run"),
+    A("rerun-failed", "F", "rerun the selected run's failed tasks (a write, confirmed)", "main", "writes", "rerun_failed"),
     # ------------------------------------------------------------------ tasks screen
     A("tasks-move", "up,down", "move through the tasks", "tasks", "move", "", bound=False),
     A("tasks-page", "pageup,pagedown", "a page of tasks up / down", "tasks", "move", "", bound=False),
@@ -98,6 +102,9 @@ ACTIONS: tuple[Action, ...] = (
     A("tasks-filter", "slash", "filter the tasks by text", "tasks", "tasks", "filter", "Filter"),
     A("tasks-json", "j", "raw JSON of the highlighted task", "tasks", "tasks", "raw", "JSON"),
     A("tasks-reload", "r", "reload the task list now", "tasks", "tasks", "reload", "Reload"),
+    A("tasks-rerun", "R", "rerun the highlighted task (a write to Zuora, confirmed)", "tasks", "writes", "rerun_task"),
+    A("tasks-rerun-failed", "F", "rerun the run's failed tasks (a write, confirmed)", "tasks", "writes", "rerun_failed"),
+    A("tasks-stop-run", "X", "stop the run (a write, confirmed)", "tasks", "writes", "stop_run"),
     # ------------------------------------------------------------------ modal screens
     A("task-json", "j", "raw JSON of the task", "task", "task", "raw", "JSON"),
     A("task-copy", "c", "copy the task's error", "task", "task", "copy", "Copy error"),
@@ -106,6 +113,7 @@ ACTIONS: tuple[Action, ...] = (
     A("json-close", "escape,q", "close", "json", "json", "dismiss(None)", "Close"),
     A("dialog-ok", "enter", "watch / save what you typed", "dialog", "dialog", "", bound=False),
     A("dialog-cancel", "escape", "cancel", "dialog", "dialog", "dismiss(None)", "Cancel"),
+    A("confirm-cancel", "escape", "cancel: nothing is sent (Cancel has the focus)", "confirm", "confirm", "cancel", "Cancel"),
     A("help-close", "escape,q,question_mark", "close this help", "help", "help", "dismiss(None)", "Close"),
 )
 # fmt: on

@@ -1,4 +1,4 @@
-"""What every screen shares: the run book, the poller, the clock and the connection.
+"""What every screen shares: the run book, the poller, the clock, the connection and the writes.
 
 The app builds one ``Session`` and hands it to the screens it pushes, so a screen reaches the
 state it renders and the controls it needs through typed attributes, never through ``self.app``.
@@ -10,12 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from tui.poll.engine import RunUpdate
 from tui.poll.runbook import RunBook
 from tui.poll.service import Poller
 from tui.store.connection import Connection
 from tui.ui.widgets.banner import Banner
+
+if TYPE_CHECKING:
+    from tui.ui.writes import WriteFlows
 
 
 @dataclass
@@ -26,6 +30,7 @@ class Session:
     connection: Connection
     demo: bool = False
     bell: bool = True
+    writes: WriteFlows | None = None  # stop and rerun (the app sets it up; writes may still be off)
 
     def wallclock(self) -> float:
         return self.clock().timestamp()

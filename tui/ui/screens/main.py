@@ -1,7 +1,7 @@
 """The main screen: sidebar (bookmarks, recent), watchlist, the selected run's detail, status line.
 
 It owns the actions on runs (add, open tasks, JSON, bookmark, label, unwatch, refresh, sort,
-filter, copy) and the selection: the highlighted watchlist row *is* the selected run, and the
+filter, copy, and the writes: stop, rerun the failed tasks) and the selection: the highlighted watchlist row *is* the selected run, and the
 detail panel is always told which run that is. Everything it shows is rendered from the run
 book, to which it subscribes; saving bookmarks and history is the app's job (messages).
 """
@@ -364,3 +364,15 @@ class MainScreen(Screen):
         shown = printable(request_id, 64)
         self.app.copy_to_clipboard(shown)
         self.notify(f"Copied Zuora-Request-Id {shown} (quote it to Zuora support).", markup=False)
+
+    # ------------------------------------------------------------------ writes (tui.ui.writes does the work)
+
+    def action_stop_run(self) -> None:
+        run_id = self._need_selection()
+        if run_id is not None and self.session.writes is not None:
+            self.session.writes.stop(run_id)
+
+    def action_rerun_failed(self) -> None:
+        run_id = self._need_selection()
+        if run_id is not None and self.session.writes is not None:
+            self.session.writes.rerun_failed(run_id)

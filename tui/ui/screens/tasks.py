@@ -343,3 +343,23 @@ class TasksScreen(Screen):
     def action_reload(self) -> None:
         self.error = None if self.loading else self.error
         self.load()
+
+    # ------------------------------------------------------------------ writes (tui.ui.writes does the work)
+
+    def action_rerun_task(self) -> None:
+        task = self._current()
+        writes = self.session.writes
+        if task is None or writes is None:
+            return
+        if task.id is None:
+            self.notify("This task has no ID: it cannot be rerun.", severity="warning", markup=False)
+            return
+        writes.rerun_task(self.run_id, task.id)
+
+    def action_rerun_failed(self) -> None:
+        if self.session.writes is not None:
+            self.session.writes.rerun_failed(self.run_id)
+
+    def action_stop_run(self) -> None:
+        if self.session.writes is not None:
+            self.session.writes.stop(self.run_id)
