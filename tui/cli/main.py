@@ -88,18 +88,12 @@ def parse(args: list[str]) -> argparse.Namespace | int:
 
 
 def _setup_logging(debug: bool) -> None:
-    if not debug:
-        return
-    import logging
+    """Every log record goes to stderr through the CLI's door (``output.LogDoor``: secrets
+    scrubbed, terminal codes neutralised); without ``--debug`` only warnings, as before."""
+    from tui.cli.output import install_log_door, prepare_streams
 
-    from tui.core.redact import RedactingFilter
-
-    handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(RedactingFilter())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
+    prepare_streams()
+    install_log_door(debug)
 
 
 def _dispatch(ns: argparse.Namespace) -> int:
@@ -152,7 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _setup_logging(ns.debug)
         return _dispatch(ns)
     except KeyboardInterrupt:
-        sys.stderr.write("\ninterrupted\n")
+        from tui.cli.output import write
+
+        write(sys.stderr, "\ninterrupted")
         return exitcodes.INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - the one place an unexpected failure becomes a message
         from tui.cli.crash import report

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from tui.cli import exitcodes
-from tui.cli.output import write
+from tui.cli.output import write, write_json
 from tui.core.errors import BadInput, ZwrError
 from tui.core.text import printable
 
@@ -293,7 +293,7 @@ def status(ns: argparse.Namespace) -> int:
         entries.append(entry)
     report["profiles"] = entries
     if getattr(ns, "json", False):
-        write(sys.stdout, json.dumps(report, indent=2))
+        write_json(sys.stdout, report)
         return exitcodes.OK
     url = effective.get("base_url")
     write(sys.stdout, f"Base URL:      {url or 'none'} — from {effective['base_url_source']}")
@@ -412,7 +412,7 @@ def bookmarks_cmd(ns: argparse.Namespace) -> int:
         if action == "list":
             items = store.list()
             if getattr(ns, "json", False):
-                write(sys.stdout, json.dumps([b.to_json() for b in items], indent=2, ensure_ascii=True))
+                write_json(sys.stdout, [b.to_json() for b in items])
             elif not items:
                 write(sys.stdout, f"No bookmarks in profile {profile}.")
             else:
@@ -442,7 +442,7 @@ def bookmarks_cmd(ns: argparse.Namespace) -> int:
             )
         elif action == "export":
             payload = {"version": 1, "bookmarks": [b.to_json() for b in store.list()]}
-            write(sys.stdout, json.dumps(payload, indent=2, ensure_ascii=True))
+            write_json(sys.stdout, payload)
         elif action == "import":
             entries = _read_import(ns.file)
             parsed = [b for b in (Bookmark.from_json(e) for e in entries) if b is not None]
