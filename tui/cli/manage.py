@@ -85,6 +85,17 @@ def _secret_target(insecure: bool):
     return store, f"the keyring ({info.describe()})"
 
 
+def _writable_config_dir(path: Path | None) -> None:
+    from tui.core.errors import ConfigError
+    from tui.store import paths
+
+    folder = (path or paths.config_file()).parent
+    try:
+        paths.ensure_private_dir(folder)
+    except OSError as exc:
+        raise ConfigError(f"Cannot save the profile: {exc.strerror or exc}. Nothing was asked or stored.") from None
+
+
 def login(ns: argparse.Namespace) -> int:
     from tui.core.environments import ENVIRONMENTS, resolve_base_url
     from tui.store.config import IMPLICIT_PROFILE, Profile, save_config
@@ -96,6 +107,7 @@ def login(ns: argparse.Namespace) -> int:
     env = ns.env or (existing.env if existing and not ns.base_url else None)
     base_url = resolve_base_url(env, ns.base_url or (existing.base_url if existing and not ns.env else None))
     target, where = _secret_target(ns.insecure_storage)
+    _writable_config_dir(cfg.path)  # like the keyring: checked before anything is asked
     interactive = _interactive()
     if not interactive and not ns.client_secret_stdin:
         raise BadInput(
