@@ -87,13 +87,15 @@ def parse(args: list[str]) -> argparse.Namespace | int:
     return fill_defaults(ns)
 
 
-def _setup_logging(debug: bool) -> None:
-    """Every log record goes to stderr through the CLI's door (``output.LogDoor``: secrets
-    scrubbed, terminal codes neutralised); without ``--debug`` only warnings, as before."""
-    from tui.cli.output import install_log_door, prepare_streams
+def _run(ns: argparse.Namespace) -> int:
+    """Run the command with every log record going to stderr through the CLI's door
+    (``output.log_door``: secrets scrubbed, terminal codes neutralised; without ``--debug``
+    only warnings, as before)."""
+    from tui.cli.output import log_door, prepare_streams
 
     prepare_streams()
-    install_log_door(debug)
+    with log_door(ns.debug):
+        return _dispatch(ns)
 
 
 def _dispatch(ns: argparse.Namespace) -> int:
@@ -143,8 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(ns, int):
             return ns
         command = f"zwr {ns.command}"
-        _setup_logging(ns.debug)
-        return _dispatch(ns)
+        return _run(ns)
     except KeyboardInterrupt:
         from tui.cli.output import write
 

@@ -14,10 +14,12 @@ send, into SGR colour codes.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TextIO
 
@@ -269,12 +271,17 @@ class LogDoor(logging.Handler):
         write(sys.stderr, text)
 
 
-def install_log_door(debug: bool) -> None:
-    """Route every log record through ``LogDoor`` (replacing one installed before: ``main`` may
-    run more than once in a process)."""
+@contextlib.contextmanager
+def log_door(debug: bool) -> Iterator[None]:
+    """Route every log record through ``LogDoor`` while a command runs, then leave logging as it
+    was (``main`` may run more than once in a process: tests, ``zwr demo --headless``)."""
     root = logging.getLogger()
-    for handler in [h for h in root.handlers if isinstance(h, LogDoor)]:
-        root.removeHandler(handler)
-    root.addHandler(LogDoor(debug))
+    door, level = LogDoor(debug), root.level
+    root.addHandler(door)
     if debug:
         root.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        root.removeHandler(door)
+        root.setLevel(level)
