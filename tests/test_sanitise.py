@@ -239,6 +239,10 @@ COMMANDS = {
     "debug tasks": (["--debug", "tasks", "1"], 11, ["next_page"]),
     "watch": (["watch", "2", "--exit-status"], 1, ["<run.name>"]),
     "watch unknown status": (["watch", "1", "--max-wait", "1"], 12, ["<status>"]),
+    "stop dry run": (["stop", "1", "--dry-run"], 0, ["<run.name>", "Unknown (<status>"]),
+    "stop an ended run": (["stop", "2", "--allow-write", "--yes"], 13, ["<run.name>"]),
+    "rerun dry run": (["rerun", "--failed", "2", "--dry-run"], 0, ["<task.name>"]),
+    "rerun a task not found": (["rerun", "201", "--dry-run"], 6, ["<unknown path>"]),
 }
 
 
@@ -321,7 +325,13 @@ def test_local_files_and_environment_are_shown_safely(env, capsys, isolated_env,
     config.mkdir()
     (config / "config.toml").write_text("# a comment \x1b]0;T\x07\n[ui]\nbell = true\n", "utf-8")
     monkeypatch.setenv("ZUORA_ENTITY_IDS", "E1\x1b]0;T\x07\u202e")
+    audit = isolated_env / "data" / "audit.jsonl"
+    hostile_entry = {k: h(k) for k in ("time", "profile", "host", "user", "action", "result", "message", "request_id")}
+    line = json.dumps(hostile_entry | {"run_id": h("run_id"), "status": h("status")}) + "\n" + H + "\n"
+    audit.write_bytes(line.encode("utf-8", "surrogatepass"))
     for args in (
+        ["log"],
+        ["log", "--json"],
         ["bookmarks", "list"],
         ["bookmarks", "list", "--json"],
         ["bookmarks", "export"],
@@ -361,7 +371,7 @@ def _stream_writes(tree: ast.AST) -> list[int]:
                 target = ast.unparse(func.value)
                 if re.fullmatch(r"sys\.(__)?(stdout|stderr)(__)?(\.buffer)?", target):
                     found.append(node.lineno)
-            if isinstance(func, ast.Attribute) and ast.unparse(func) == "os.write":
+            if ast.unparse(func) == "os.write" and ast.unparse(node.args[0]) in ("1", "2"):
                 found.append(node.lineno)
     return found
 
