@@ -229,3 +229,75 @@ def test_credentials_that_cannot_be_renewed_say_so():
     assert "tok-abcdef" not in repr(token)
     with pytest.raises(NotImplementedError):
         AuthProvider().cached()
+
+
+# ----------------------------------------------------------------------------- the deadline wrappers: TLS and the rest
+# Loopback tests never use TLS or unix sockets, but Zuora is https: the wrappers must pass every
+# call through with its timeout clamped to the attempt deadline, and wrap what they return.
+
+
+class _Inner:
+    """A fake httpcore stream/backend: records each call and returns itself as the new stream."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __getattr__(self, name):
+        def call(*args):
+            self.calls.append((name, args))
+            return self if name in ("start_tls", "connect_unix_socket", "connect_tcp") else f"{name}-result"
+
+        return call
+
+
+class _AsyncInner(_Inner):
+    def __getattr__(self, name):
+        sync = super().__getattr__(name)
+
+        async def call(*args):
+            return sync(*args)
+
+        return call if name != "get_extra_info" else sync
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+async def test_transport_wrappers_pass_through_with_the_deadline(asynchronous):
+    import time
+
+    import httpcore
+
+    from tui.core import deadline, transport
+
+    inner = _AsyncInner() if asynchronous else _Inner()
+    backend = (transport._AsyncBackend if asynchronous else transport._Backend)(inner)
+    wrapped = transport._AsyncStream if asynchronous else transport._Stream
+
+    async def run(value):
+        return await value if asynchronous else value
+
+    mark = deadline.attempt.set(time.monotonic() + 5)
+    try:
+        stream = await run(backend.connect_unix_socket("/sock", 60, ["opt"]))
+        assert isinstance(stream, wrapped)
+        name, (path, timeout, options) = inner.calls[-1]
+        assert (name, path, options) == ("connect_unix_socket", "/sock", ["opt"]) and 0 < timeout <= 5
+        tls = await run(stream.start_tls("ctx", "rest.zuora.com", 60))
+        assert isinstance(tls, wrapped)
+        name, (context, host, timeout) = inner.calls[-1]
+        assert (name, context, host) == ("start_tls", "ctx", "rest.zuora.com") and 0 < timeout <= 5
+        assert tls.get_extra_info("ssl_object") == "get_extra_info-result"
+        assert await run(backend.sleep(0.5)) is None and inner.calls[-1] == ("sleep", (0.5,))
+        await run(stream.start_tls("ctx", None, 1))
+        assert inner.calls[-1][1][2] == 1  # a shorter timeout than the time left is kept
+    finally:
+        deadline.attempt.reset(mark)
+    await run(stream.start_tls("ctx", "h", None))
+    assert inner.calls[-1][1][2] is None  # no attempt deadline: nothing clamped
+    mark = deadline.attempt.set(time.monotonic() - 1)  # the deadline has passed
+    try:
+        with pytest.raises(httpcore.ConnectTimeout):
+            await run(stream.start_tls("ctx", "h", 60))
+        with pytest.raises(httpcore.ConnectTimeout):
+            await run(backend.connect_unix_socket("/sock", 60))
+    finally:
+        deadline.attempt.reset(mark)
