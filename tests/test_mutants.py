@@ -301,3 +301,161 @@ async def test_transport_wrappers_pass_through_with_the_deadline(asynchronous):
             await run(backend.connect_unix_socket("/sock", 60))
     finally:
         deadline.attempt.reset(mark)
+
+
+# ----------------------------------------------------------------------------- client errors keep Zuora's facts
+
+
+def _zuora_facts(conn: Conn, request: Request) -> None:
+    path = request.path.split("?")[0]
+    rid = [("Zuora-Request-Id", "rid-" + path.rsplit("/", 1)[-1])]
+    reason = {"success": False, "processId": "P1", "reasons": [{"code": 50000040, "message": "zuora says " + path}]}
+    if path in ("/workflows/403", "/workflows/404"):
+        return conn.respond(int(path[-3:]), [("Content-Type", "application/json"), *rid], json.dumps(reason).encode())
+    if path in ("/workflows/5", "/workflows/tasks/5", "/workflows/tasks"):
+        return conn.json(200, "[]", rid)  # JSON, but not the object asked for
+    if path.startswith("/workflows/tasks/"):
+        return conn.json(200, json.dumps({"id": int(path.rsplit("/", 1)[-1]), "status": "Success"}), rid)
+    return conn.json(200, json.dumps({"id": int(path.rsplit("/", 1)[-1]), "name": "wf"}), rid)
+
+
+async def test_client_errors_keep_zuoras_status_request_id_and_text():
+    from tui.core import errors as E
+    from tui.core.auth import StaticToken
+    from tui.core.client import ClientSettings, ZuoraClient
+    from tui.core.search import TaskQuery
+
+    with HostileServer(_zuora_facts) as server:
+        async with ZuoraClient(ClientSettings(server.base_url, max_attempts=1), StaticToken("tok-123456")) as client:
+            for status, kind, says in ((403, E.PermissionDenied, "Workflow View Access"), (404, E.NotFound, "deleted")):
+                with pytest.raises(kind) as caught:
+                    await client.get_workflow(status)
+                error = caught.value
+                assert (error.status, error.request_id) == (status, f"rid-{status}"), error.to_dict()
+                assert error.zuora_text == f"zuora says /workflows/{status}" and says in error.message
+                assert f"workflow {status}" in error.message.lower()
+            with pytest.raises(E.BadResponse) as caught:
+                await client.get_workflow("5")
+            assert caught.value.message.startswith("Workflow 5: the response is not a workflow definition")
+            assert (caught.value.status, caught.value.request_id) == (200, "rid-5")
+            for bad in (0, -1, True, "x", None):
+                with pytest.raises(E.BadInput, match="Workflow ID must be a positive integer"):
+                    await client.get_workflow(bad)
+            result = await client.get_workflow("1")  # a string ID, as Zuora documents it
+            assert result.workflow.id == 1 and result.meta.attempts == 1 and result.meta.request_id == "rid-1"
+            with pytest.raises(E.BadResponse) as caught:
+                await client.get_task(5)
+            assert caught.value.message == "Task 5: the response is not a task object."
+            assert caught.value.request_id == "rid-5"
+            for bad in (0, -1, True, "1"):
+                with pytest.raises(E.BadInput, match="Task ID must be a positive integer"):
+                    await client.get_task(bad)
+            assert (await client.get_task(1)).id == 1
+            with pytest.raises(E.BadResponse) as caught:
+                await client.find_tasks(TaskQuery(object_id="x"))
+            assert caught.value.message == "Task search: the response is not a task list."
+            assert (caught.value.status, caught.value.request_id) == (200, "rid-tasks")
+            with pytest.raises(E.BadInput, match="at least one filter"):
+                await client.find_tasks(TaskQuery())
+        assert server.errors == []
+
+
+def _two_pages(conn: Conn, request: Request) -> None:
+    page = int(request.path.split("page=")[1].split("&")[0])
+    tasks = [{"id": page * 10 + i, "workflow_id": 7, "object_id": "A", "instance": True} for i in range(2)]
+    following = f"/workflows/tasks?page={page + 1}&page_length=2" if page == 1 else None
+    conn.json(
+        200, json.dumps({"data": tasks, "pagination": {"next_page": following}}), [("Zuora-Request-Id", f"p{page}")]
+    )
+
+
+async def test_a_search_reports_each_page_and_the_first_pages_request_id():
+    from tui.core.auth import StaticToken
+    from tui.core.client import ClientSettings, ZuoraClient
+    from tui.core.search import TaskQuery
+
+    pages = []
+    with HostileServer(_two_pages) as server:
+        async with ZuoraClient(ClientSettings(server.base_url), StaticToken("tok-123456")) as client:
+            search = await client.find_tasks(TaskQuery(object_id="A"), on_page=lambda p, n: pages.append((p, n)))
+    assert pages == [(1, 2), (2, 2)] and search.pages == 2 and [t.id for t in search.tasks] == [10, 11, 20, 21]
+    assert search.meta.request_id == "p1" and search.meta.attempts == 1 and search.complete
+    assert "instance=true" in server.requests[0].path and "object_id=A" in server.requests[0].path
+
+
+def test_since_update_is_never_negative_and_counts_from_now():
+    from datetime import UTC, datetime, timedelta
+
+    from tui.core.model import Run
+
+    run = Run.parse({"id": 1, "status": "Processing", "updatedAt": "2026-01-01T00:00:00Z"})
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    assert run.since_update(at + timedelta(seconds=90)) == 90.0
+    assert run.since_update(at) == 0.0 and run.since_update(at - timedelta(hours=1)) == 0.0  # clock skew
+    assert run.since_update() > 0  # now: long after 2026-01-01
+    assert Run.parse({"id": 1}).since_update(at) is None
+
+
+def test_workflow_anomalies_name_what_is_odd():
+    from tui.core.model import Workflow
+
+    odd = Workflow.parse({"active_version": "4.2", "ondemandTrigger": "yes", "createdAt": "someday"})
+    assert odd.anomalies == (
+        "id missing or not a number",
+        "active_version has an unexpected type (str)",
+        "ondemandTrigger is not true or false ('yes')",
+        "createdAt is not a timestamp ('someday')",
+    )
+    assert Workflow.parse({"id": 1, "active_version": {"version": "1"}}).anomalies == ()
+    with pytest.raises(ValueError, match="expected a JSON object for the workflow, got list"):
+        Workflow.parse([])
+
+
+@pytest.mark.parametrize(
+    "listed, total, left_out, text",
+    [
+        (3, None, 0, "3 tasks"),
+        (3, 3, 0, "3 tasks"),
+        (1, 1, 0, "1 task"),
+        (3, 4, 0, "3 of 4 tasks"),
+        (1200, 1500, 2, "1,200 of 1,500 tasks (2 tasks of another run left out)"),
+        (2, None, 1, "2 tasks (1 task of another run left out)"),
+    ],
+)
+def test_tasks_listed(listed, total, left_out, text):
+    from tui.core.present import tasks_listed
+
+    assert tasks_listed(listed, total, left_out) == text
+
+
+def test_get_runs_of_several_runs_uses_daemon_workers_and_raises_a_crash_in_the_caller(monkeypatch):
+    import threading
+
+    from tui.core.auth import StaticToken
+    from tui.core.blocking import BlockingClient
+    from tui.core.client import ClientSettings
+    from tui.core.errors import NotFound
+
+    seen = []
+
+    def fake_get_run(self, run_id):
+        thread = threading.current_thread()
+        seen.append((run_id, thread.name, thread.daemon))
+        if run_id == 3:
+            raise NotFound("no such run")
+        if run_id == 4:
+            raise RuntimeError("a bug in a worker")
+        return f"run {run_id}"
+
+    monkeypatch.setattr(BlockingClient, "get_run", fake_get_run)
+    with BlockingClient(ClientSettings("http://127.0.0.1:9"), StaticToken("tok-123456")) as client:
+        results = client.get_runs([1, 2, 3])
+        assert results[:2] == ["run 1", "run 2"] and isinstance(results[2], NotFound)  # in order, errors kept
+        assert {(name, daemon) for _, name, daemon in seen} == {("zwr-get", True)}  # Ctrl-C never waits for them
+        with pytest.raises(RuntimeError, match="a bug in a worker"):
+            client.get_runs([1, 4, 2])
+        seen.clear()
+        assert client.get_runs([1]) == ["run 1"] and seen[0][1] == threading.current_thread().name  # one: no thread
+        assert client.get_runs([]) == []
+        seen.clear()
+        assert client.get_runs([5, 6]) == ["run 5", "run 6"] and {name for _, name, _ in seen} == {"zwr-get"}
