@@ -459,3 +459,68 @@ def test_get_runs_of_several_runs_uses_daemon_workers_and_raises_a_crash_in_the_
         assert client.get_runs([]) == []
         seen.clear()
         assert client.get_runs([5, 6]) == ["run 5", "run 6"] and {name for _, name, _ in seen} == {"zwr-get"}
+
+
+def test_every_workflow_field_is_read():
+    from datetime import UTC, datetime
+
+    from tui.core.model import Workflow
+
+    data = {
+        "id": 19040, "name": "Nightly", "description": "sends invoices", "status": "Active",
+        "active_version": {"id": 7, "version": "4.2.0", "status": "Active"},
+        "ondemandTrigger": True, "scheduledTrigger": "false", "calloutTrigger": False,
+        "interval": "0 3 * * *", "timezone": "Europe/Berlin", "priority": "High",
+        "createdAt": "2026-01-02T03:04:05Z", "updatedAt": "2026-02-03 04:05:06 UTC",
+    }  # fmt: skip
+    workflow = Workflow.parse(data)
+    assert (workflow.id, workflow.name, workflow.description, workflow.status) == (
+        19040,
+        "Nightly",
+        "sends invoices",
+        "Active",
+    )
+    assert (workflow.version, workflow.version_id, workflow.version_status) == ("4.2.0", 7, "Active")
+    assert (workflow.ondemand, workflow.scheduled, workflow.callout) == (True, False, False)
+    assert (workflow.interval, workflow.timezone, workflow.priority) == ("0 3 * * *", "Europe/Berlin", "High")
+    assert workflow.created_at == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert workflow.updated_at == datetime(2026, 2, 3, 4, 5, 6, tzinfo=UTC)
+    assert workflow.raw is data and workflow.anomalies == () and workflow.triggers == ("on demand",)
+    assert workflow.schedule == "0 3 * * * (Europe/Berlin)"
+    assert Workflow.parse({"id": 1, "description": ""}).description is None  # empty is no description
+
+
+def test_fmt_local_falls_back_to_utc_at_the_edge_of_the_calendar(monkeypatch):
+    import time
+    from datetime import UTC, datetime
+
+    from tui.core.present import fmt_local, fmt_utc
+
+    monkeypatch.setenv("TZ", "Etc/GMT+12")
+    time.tzset()
+    try:
+        edge = datetime.min.replace(tzinfo=UTC)
+        assert fmt_local(edge) == fmt_utc(edge) != "—"  # local year 0 would overflow: UTC is shown
+        assert fmt_local(datetime(2026, 1, 1, 12, tzinfo=UTC)) == "2026-01-01 00:00:00 -12"
+    finally:
+        monkeypatch.setenv("TZ", "UTC")
+        time.tzset()
+
+
+def test_transport_errors_name_the_host():
+    import httpx
+
+    from tui.core.transport import describe_transport_error, failure
+
+    refused = httpx.ConnectError("[Errno 111] Connection refused")
+    assert describe_transport_error(refused, "https://rest.zuora.com").message == (
+        "Connection refused by rest.zuora.com: nothing is listening there."
+    )
+    assert "by not-a-url:" in describe_transport_error(refused, "not-a-url").message  # no host: the URL itself
+    lost = failure(refused, "https://rest.eu.zuora.com", 5.0)
+    assert "rest.eu.zuora.com" in lost.error.message and lost.sent is False
+    timeout = failure(httpx.ReadTimeout("slow"), "https://rest.zuora.com", 5.0)
+    assert (
+        timeout.error.message == "Timed out waiting for an answer from rest.zuora.com (no complete answer within 5s)."
+    )
+    assert timeout.sent is True
