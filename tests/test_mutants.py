@@ -524,3 +524,69 @@ def test_transport_errors_name_the_host():
         timeout.error.message == "Timed out waiting for an answer from rest.zuora.com (no complete answer within 5s)."
     )
     assert timeout.sent is True
+
+
+# ----------------------------------------------------------------------------- run IDs: the exact messages
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (None, "Enter a run ID, e.g. 19063."),
+        ("   ", "Enter a run ID, e.g. 19063."),
+        ("1" * 10_001, "That input is too long to contain run IDs (over 10,000 characters)."),
+        ("19063abc", "'19063abc' is not a run ID: a run ID is a number such as 19063 (or a link that contains /workflow_runs/19063)."),
+        ("x1" * 30, f"'{'x1' * 20}…' is not a run ID: a run ID is a number such as 19063 (or a link that contains /workflow_runs/19063)."),
+        ("a" * 39 + "1", f"'{'a' * 39}1' is not a run ID: a run ID is a number such as 19063 (or a link that contains /workflow_runs/19063)."),
+        ("wf-19027-00000032", "WF-19027-00000032 is a run number (the run's name), not a run ID. Zuora's API looks runs up by their numeric ID, e.g. 19063: open the run in the Zuora UI and copy the ID from its URL."),
+        (str(2**63), f"'{2**63}' is not a valid run ID: it must be a positive whole number."),
+        ("0", "'0' is not a valid run ID: it must be a positive whole number."),
+        ("nothing here", "No run ID found in 'nothing here': a run ID is a number such as 19063."),
+        ("https://x.zuora.com/a", "That URL does not contain a workflow run ID: expected a link like https://rest.zuora.com/workflows/workflow_runs/19063."),
+        ("https://x.zuora.com/workflows/workflow_runs/0", "'https://x.zuora.com/workflows/workflow_runs/0' is not a valid run ID: it must be a positive whole number."),
+        ("https://x.zuora.com/a?runId=0", "'https://x.zuora.com/a?runId=0' is not a valid run ID: it must be a positive whole number."),
+    ],
+)  # fmt: skip
+def test_run_id_messages(text, message):
+    with pytest.raises(BadInput) as caught:
+        parse_run_ids(text)
+    assert caught.value.message == message
+
+
+def test_run_id_edges_that_are_accepted():
+    from tui.core.runid import MAX_ID, parse_run_id
+
+    assert parse_run_ids(str(MAX_ID)) == [MAX_ID]
+    assert parse_run_ids("1 " * 4999 + "22") == [1, 22]  # exactly 10,000 characters: not too long
+    assert parse_run_ids(",19063") == [19063] and parse_run_ids("() 19063 ()") == [19063]  # empty tokens skipped
+    with pytest.raises(BadInput) as caught:
+        parse_run_id("1 2 3 4 5 6")
+    assert caught.value.message == "Expected one run ID but found 6 (1, 2, 3, 4, 5)."
+
+
+def test_fan_out_asks_for_pages_two_to_n_only_after_a_full_first_page():
+    from tui.core.pagination import PAGE_SLACK, PageRequest, TaskPager
+
+    pager = TaskPager(1, expected_total=250)
+    assert pager.fan_out(100, "next") == [PageRequest(2, 100), PageRequest(3, 100)]
+    assert pager.fan_out(100, None) == []  # Zuora says there is no next page
+    assert pager.fan_out(50, "next") == []  # a short first page: follow next_page instead
+    assert TaskPager(1, expected_total=100).fan_out(100, "next") == []  # one page holds it all
+    assert TaskPager(1).fan_out(100, "next") == []  # total unknown
+    huge = TaskPager(1, expected_total=10**6).fan_out(100, "next")
+    assert huge[-1].page == TaskPager(1, expected_total=10**6).max_pages - PAGE_SLACK  # bounded by the page cap
+
+
+def test_small_predicates():
+    from datetime import UTC, datetime, timedelta
+
+    from tui.core.model import Run
+    from tui.core.present import STUCK_AFTER, is_stuck
+    from tui.core.secret import Secret
+
+    assert not Secret("") and Secret("x")
+    run = Run.parse({"id": 1, "status": "Processing", "updatedAt": "2026-01-01T00:00:00Z"})
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    assert is_stuck(run, at + timedelta(seconds=STUCK_AFTER)) and not is_stuck(
+        run, at + timedelta(seconds=STUCK_AFTER - 1)
+    )
