@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from typing import Any
 
 # Every code point of the Unicode categories Cc (controls: C0, DEL, C1), Cf (format: bidi
 # embeddings, overrides, isolates and marks, zero-width space, word joiner, BOM, soft hyphen,
@@ -81,7 +83,9 @@ def _json_escape(match: re.Match[str]) -> str:
     return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
-def json_text(value: object, *, indent: int | None = 2, ascii_only: bool = False) -> str:
+def json_text(
+    value: object, *, indent: int | None = 2, ascii_only: bool = False, default: Callable[[Any], Any] | None = None
+) -> str:
     """JSON of ``value`` that is safe on a terminal and parses back to exactly ``value``.
 
     ``json.dumps`` escapes C0 controls but writes DEL, C1, bidi and format characters and lone
@@ -89,5 +93,5 @@ def json_text(value: object, *, indent: int | None = 2, ascii_only: bool = False
     can only sit inside strings, so each is replaced by its ``\\uXXXX`` escape. ``ascii_only``
     escapes all non-ASCII (for an output encoding that is not UTF-8).
     """
-    text = json.dumps(value, indent=indent, ensure_ascii=ascii_only)
+    text = json.dumps(value, indent=indent, ensure_ascii=ascii_only, default=default)
     return text if ascii_only else UNSAFE.sub(_json_escape, text)
