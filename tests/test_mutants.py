@@ -590,3 +590,34 @@ def test_small_predicates():
     assert is_stuck(run, at + timedelta(seconds=STUCK_AFTER)) and not is_stuck(
         run, at + timedelta(seconds=STUCK_AFTER - 1)
     )
+
+
+# ----------------------------------------------------------------------------- the poll engine and settling runs
+
+
+async def test_the_engine_keeps_polling_a_settling_run_at_the_settling_interval():
+    """Mutant: ``_delay_after_success`` returning None for SETTLING as for DONE: a run Finished
+    with tasks still pending would never be polled again and its pending count would freeze."""
+    from tests.test_poll import VirtualTime, client_for, until
+    from tui.poll.engine import PollEngine
+    from tui.sim import RunSpec, Scenario, Simulator
+
+    settling = RunSpec(
+        800, "WF-1-800", 10, created_ago=3600, queued_for=0, duration=60, pending_final=2, settle_after=10**6
+    )
+    with Simulator(Scenario([settling])) as sim:
+        updates = []
+        vt = VirtualTime()
+        async with client_for(sim) as client:
+            engine = PollEngine(
+                client, updates.append, interval=5.0, settling_interval=30.0, clock=vt.clock, sleep=vt.sleep
+            )
+            engine.watch(800)
+            await until(lambda: engine.polls == 1 and vt.sleeping == 1)
+            assert 27 <= vt.delays[-1] <= 33  # max(interval, settling interval), ±10% jitter
+            for n in range(2):
+                await vt.advance(40)
+                await until(lambda n=n: engine.polls == 2 + n and vt.sleeping == 1)
+            await engine.aclose()
+    assert len(sim.requests_to("/workflow_runs/800")) == 3
+    assert all(u.polling for u in updates if u.run is not None)
