@@ -91,19 +91,15 @@ def parse(args: list[str]) -> argparse.Namespace | int:
     return fill_defaults(ns)
 
 
-def _setup_logging(debug: bool) -> None:
-    if not debug:
-        return
-    import logging
+def _run(ns: argparse.Namespace) -> int:
+    """Run the command with every log record going to stderr through the CLI's door
+    (``output.log_door``: secrets scrubbed, terminal codes neutralised; without ``--debug``
+    only warnings, as before)."""
+    from tui.cli.output import log_door, prepare_streams
 
-    from tui.core.redact import RedactingFilter
-
-    handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(RedactingFilter())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
+    prepare_streams()
+    with log_door(ns.debug):
+        return _dispatch(ns)
 
 
 def _dispatch(ns: argparse.Namespace) -> int:
@@ -153,10 +149,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(ns, int):
             return ns
         command = f"zwr {ns.command}"
-        _setup_logging(ns.debug)
-        return _dispatch(ns)
+        return _run(ns)
     except KeyboardInterrupt:
-        sys.stderr.write("\ninterrupted\n")
+        from tui.cli.output import write
+
+        write(sys.stderr, "\ninterrupted")
         return exitcodes.INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - the one place an unexpected failure becomes a message
         from tui.cli.crash import report

@@ -17,7 +17,9 @@ from __future__ import annotations
 import argparse
 import functools
 import math
+import sys
 from collections.abc import Callable
+from typing import TextIO
 
 from tui import __version__
 
@@ -324,6 +326,13 @@ class ZwrParser(argparse.ArgumentParser):
     def format_help(self) -> str:
         self._short_usage()
         return super().format_help()
+
+    def _print_message(self, message: str, file: TextIO | None = None) -> None:
+        """Usage, help and errors (which quote what was typed) go out through the CLI's door too."""
+        if message:
+            from tui.cli.output import put
+
+            put(file or sys.stderr, message)
 
 
 def _command(sub, name: str, parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:

@@ -52,7 +52,7 @@ def badge(run: Run) -> Badge:
         return Badge("▶", "Processing", "error" if errors else "active", detail)
     if phase is Phase.QUEUED:
         return Badge("◌", "Queued", "queued", "waiting to start")
-    return Badge("?", run.status_label, "unknown", "status not recognised")
+    return Badge("?", printable(run.status_label, 60), "unknown", "status not recognised")  # Zuora's word, made safe
 
 
 def is_stuck(run: Run, now: datetime | None = None, threshold: float = STUCK_AFTER) -> bool:

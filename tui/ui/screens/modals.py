@@ -4,8 +4,6 @@ Imported when first needed (not at start-up): the JSON view pulls in pygments.""
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
 from rich.text import Text
@@ -18,17 +16,16 @@ from tui.core.errors import BadInput
 from tui.core.model import Task
 from tui.core.present import fmt_duration, fmt_utc
 from tui.core.runid import parse_run_ids
+from tui.core.text import json_text as safe_json
 from tui.ui.keys import bindings, hint
 from tui.ui.safe import literal
 from tui.ui.styles import stylesheet
 
-_UNSAFE = re.compile(r"[\u0080-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
 
 def json_text(raw: Any, *, for_clipboard: bool = False) -> str:
-    """Pretty JSON; control characters always escaped (json does C0, we do C1 and bidi)."""
-    text = json.dumps(raw, indent=2, ensure_ascii=for_clipboard, default=str)
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+    """Pretty JSON with every unsafe character escaped (``tui.core.text.json_text``: the same
+    rule as the CLI's ``--json``); all ASCII for the clipboard."""
+    return safe_json(raw, ascii_only=for_clipboard, default=str)
 
 
 class Dialog(ModalScreen):
