@@ -12,6 +12,7 @@ from tui.ui.keys import ACTIONS, BY_ID, FULL_SCREENS, RESERVED, SCREENS, binding
 
 def screen_class(screen: str):
     from tui.ui.app import ZwrApp
+    from tui.ui.screens.confirm import ConfirmWrite
     from tui.ui.screens.help import HelpScreen
     from tui.ui.screens.main import MainScreen
     from tui.ui.screens.modals import RawJson, RunIdEntry, TaskDetail
@@ -24,6 +25,7 @@ def screen_class(screen: str):
         "task": TaskDetail,
         "json": RawJson,
         "dialog": RunIdEntry,
+        "confirm": ConfirmWrite,
         "help": HelpScreen,
     }
     return classes[screen]
