@@ -150,11 +150,20 @@ async def test_error_keeps_last_good_data_marked_stale(sim):
 
 
 async def test_not_found_run_explained(sim):
+    from tests.uihelpers import Terminal
+
     app = make_app(sim, [424242])
     async with app.run_test(size=(120, 40)) as pilot:
+        terminal = Terminal(app, 120, 40)
         await wait_for(lambda: 424242 in app.updates, pilot=pilot)
         await pilot.pause(0.1)
         assert "30 days" in text_of(app.main.query_one("#detail-error"))
+        # nothing is coming: the bars do not say "waiting for data" (a new user found both lines at once)
+        assert text_of(app.main.query_one(TaskBars)).strip() == "Tasks: unknown (the run could not be read)"
+        await pilot.press("slash", *"zzz", "enter")  # a filter that hides every run says so, on screen
+        await wait_for(
+            lambda: any("No watched run matches “zzz”: esc clears" in line for line in terminal.lines()), pilot=pilot
+        )
 
 
 async def test_pause_resume_and_refresh_now(sim):

@@ -104,7 +104,11 @@ class RunDetail(Vertical):
         self._render_badge(update)
         self._render_error()
         self._render_timing()
-        self.query_one(TaskBars).show(update.run.tasks if update and update.run else None)
+        no_run = update is not None and update.run is None and update.error is not None
+        self.query_one(TaskBars).show(
+            update.run.tasks if update and update.run else None,
+            "Tasks: unknown (the run could not be read)" if no_run else "",  # not "waiting": nothing is coming
+        )
         self._render_progress()
         self._render_meta()
 
