@@ -425,3 +425,14 @@ async def test_ages_tick_for_ended_runs_and_a_new_selection_starts_at_the_top():
         await pilot.press("down")
         await settle(pilot)
         assert body.scroll_y == 0 and text_of(app.main.query_one("#detail-title")).startswith("Run 2 ")
+
+
+def test_every_test_app_draws_in_one_colour_system(monkeypatch):
+    """Test isolation: Textual caches a style's ANSI codes on the shared Style object whatever the
+    colour system, so an app drawn in 16 colours (TERM=xterm) made the next test's truecolor app
+    draw its cursor row in 16 colours (conftest.py pins COLORTERM=truecolor for every test)."""
+    from tests.uihelpers import scripted_app
+
+    monkeypatch.setenv("TERM", "xterm")  # what a plain terminal or CI says: 16 colours on its own
+    app, _ = scripted_app()
+    assert app.console.color_system == "truecolor"

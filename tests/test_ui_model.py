@@ -38,13 +38,6 @@ SIZE = (80, 24)
 STUCK_AFTER = timedelta(minutes=15)
 
 
-@pytest.fixture(autouse=True)
-def truecolor(monkeypatch):
-    """Exact colours, so the highlighted row is told apart from the striped ones."""
-    monkeypatch.setenv("COLORTERM", "truecolor")
-    monkeypatch.delenv("NO_COLOR", raising=False)
-
-
 def stamp(moment) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
