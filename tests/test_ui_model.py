@@ -286,7 +286,7 @@ def initial_runs(rng: random.Random, ids: list[int]) -> dict[int, RunState]:
             counts["queued"] = total
         elif status in ("Finished",):
             counts["error"] = rng.choice([0, 0, 1, 3])
-            counts["pending"] = rng.choice([0, 0, 0, 2])
+            counts["pending"] = min(rng.choice([0, 0, 0, 2]), total - counts["error"])  # never a negative count
             counts["success"] = total - counts["error"] - counts["pending"]
         elif status in ("Stopped", "Stopping"):
             counts["stopped"] = total // 2
@@ -411,7 +411,9 @@ async def walk(seed: int, steps: int) -> None:
                 run_id, future, left = in_flight
                 in_flight = (run_id, future, left - 1) if left else None
                 if not left:
+                    before = model.order()  # the stopped run may leave the filter: the selection moves
                     await stop_answered(app, poller, pilot, model, run_id, future, log)
+                    model.reselect(before, model.order())
             elif model.selected is not None and writes_rng.random() < 0.05:
                 in_flight = await stop_step(writes_rng, app, poller, pilot, model, log)
             before = model.order()
