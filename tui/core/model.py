@@ -159,7 +159,10 @@ def parse_int(value: object) -> int | None:
     if isinstance(value, float) and math.isfinite(value) and value.is_integer() and abs(value) <= MAX_NUMBER:
         return int(value)
     if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]{1,15}\s*", value):
-        return int(value)
+        try:
+            return int(value)
+        except ValueError:  # \s also matches the separators U+001C-U+001F, which int() refuses
+            return None
     return None
 
 
