@@ -143,6 +143,12 @@ def test_zone_less_timestamps_are_utc():
     assert parse_timestamp("2019-09-19T12:35:37") == datetime(2019, 9, 19, 12, 35, 37, tzinfo=UTC)
 
 
+@pytest.mark.parametrize("value", ["0\x1f", "\x1c7"])
+def test_separators_around_digits_are_not_a_number(value):  # found by hypothesis in test_values
+    assert parse_int(value) is None
+    assert Run.parse({**REFERENCE_SAMPLE, "id": value}).id is None
+
+
 @pytest.mark.parametrize("value", [10**400, "9" * 40, float("inf"), -(10**16)])
 def test_numbers_out_of_range_are_refused(value):
     assert parse_int(value) is None

@@ -641,7 +641,7 @@ async def tasks_walk(seed: int, steps: int, monkeypatch) -> None:
             selected = reselect(selected, before, expected())
             after = expected()
             await settle(pilot)
-            await settle_until(lambda: not screen.loading and not screen.wants_reload(), pilot=pilot)
+            await settle_until(lambda: not screen.fetching and not screen.wants_reload(), pilot=pilot)
             await settle(pilot)
             try:
                 rows = [(y, t) for y, t in terminal.region_lines(table.scrollable_content_region)[1:] if t.strip()]

@@ -209,7 +209,7 @@ async def test_rerun_the_highlighted_task_from_the_tasks_screen(sim):
         await wait_for(lambda: app.screen is screen and app.session.writes.busy is None, pilot=pilot)
         # the list follows the run: the task goes back to Queued, then fails again
         await wait_for(lambda: 19066 not in app.session.writes.follows, pilot=pilot, timeout=20)
-        await wait_for(lambda: not screen.loading and not screen.wants_reload(), pilot=pilot)
+        await wait_for(lambda: not screen.fetching and not screen.wants_reload(), pilot=pilot)
         assert [t.id for t in screen.visible_tasks()] == [1906600010, 1906600011, 1906600012]
         assert notes(app)[-1].endswith("12 tasks: 9 success, 3 error.")
     assert sim.reruns_performed == {1906600011: 1}

@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.cli import exitcodes
 from tui.cli.connect import connection_from
@@ -31,7 +31,10 @@ from tui.core.errors import BadInput, ConfigError, ZwrError
 from tui.core.lazy import lazy_module
 from tui.core.text import printable
 
-asyncio = lazy_module("asyncio")
+if TYPE_CHECKING:
+    import asyncio
+else:
+    asyncio = lazy_module("asyncio")
 
 SYMBOLS = {A.DONE: "✔", A.CONFIRMED: "✔", A.REFUSED: "✖", A.UNKNOWN: "?", A.NOT_SENT: "·"}
 TONES = {A.DONE: "ok", A.CONFIRMED: "ok", A.REFUSED: "error", A.UNKNOWN: "warning", A.NOT_SENT: "muted"}

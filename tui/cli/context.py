@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from tui.core.client import WorkflowResult, ZuoraClient
+from tui.core.client import TaskList, WorkflowResult, ZuoraClient
 from tui.core.environments import environment_name  # noqa: F401 - re-exported: the CLI's callers import it here
 from tui.core.errors import ZwrError
 from tui.core.lazy import lazy_module
@@ -20,10 +20,13 @@ from tui.core.present import plural
 from tui.core.text import printable
 
 if TYPE_CHECKING:  # `zwr get` uses this module too, and needs neither
-    from tui.core.blocking import BlockingClient
-    from tui.core.report import Incident
+    import asyncio
 
-asyncio = lazy_module("asyncio")  # `zwr get` (blocking) imports this module and must not load asyncio
+    from tui.core.blocking import BlockingClient
+    from tui.core.errorgroups import ErrorGroup
+    from tui.core.report import Incident
+else:
+    asyncio = lazy_module("asyncio")  # `zwr get` (blocking) imports this module and must not load asyncio
 
 
 def _workflow_ids(runs: Iterable[Run]) -> list[str]:
@@ -92,12 +95,14 @@ async def gather_incident(
     request_ids: list[tuple[str, str]] = []
     if run_request_id:
         request_ids.append(("run", run_request_id))
-    groups, listed, tasks_note = (), None, None
+    groups: tuple[ErrorGroup, ...] = ()
+    listed: int | None = None
+    tasks_note: str | None = None
     if isinstance(listing, ZwrError):
         tasks_note = f"The tasks could not be listed, so the errors are not grouped: {listing.describe()}"
         if listing.request_id:
             request_ids.append(("tasks (failed)", listing.request_id))
-    elif listing is not None:
+    elif isinstance(listing, TaskList):  # or None: not asked for
         groups, listed = group_errors(listing.tasks), len(listing.tasks)
         if listing.meta and listing.meta.request_id:
             request_ids.append(("tasks (first page)", listing.meta.request_id))
@@ -111,7 +116,7 @@ async def gather_incident(
         workflow_text = workflow_note(workflow)
         if workflow.request_id:
             request_ids.append(("workflow (failed)", workflow.request_id))
-    elif workflow is not None and workflow.meta.request_id:
+    elif isinstance(workflow, WorkflowResult) and workflow.meta.request_id:  # or None: not asked for
         request_ids.append(("workflow", workflow.meta.request_id))
     return Incident(
         run=run,

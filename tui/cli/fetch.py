@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from tui.cli import exitcodes
 from tui.cli.connect import connection_from
@@ -22,7 +23,10 @@ from tui.core.present import plural, tasks_listed
 from tui.core.runid import parse_argv_run_ids, parse_run_id
 from tui.core.text import printable
 
-asyncio = lazy_module("asyncio")  # loaded by watch/tasks only: `zwr get` never needs it
+if TYPE_CHECKING:
+    import asyncio
+else:
+    asyncio = lazy_module("asyncio")  # loaded by watch/tasks only: `zwr get` never needs it
 
 
 def _fail(error: ZwrError, prefix: str = "") -> int:

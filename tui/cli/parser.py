@@ -327,7 +327,8 @@ class ZwrParser(argparse.ArgumentParser):
         self._short_usage()
         return super().format_help()
 
-    def _print_message(self, message: str, file: TextIO | None = None) -> None:
+    # narrower than argparse's SupportsWrite: argparse passes stdout, stderr or print_help's file, which put() flushes
+    def _print_message(self, message: str, file: TextIO | None = None) -> None:  # type: ignore[override]
         """Usage, help and errors (which quote what was typed) go out through the CLI's door too."""
         if message:
             from tui.cli.output import put

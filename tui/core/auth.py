@@ -19,6 +19,7 @@ import math
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -143,7 +144,12 @@ class OAuthClientCredentials(AuthProvider):
     renewable = True
 
     def __init__(
-        self, client_id: str, client_secret: Secret | str, *, renew_margin: float = 300.0, clock=time.monotonic
+        self,
+        client_id: str,
+        client_secret: Secret | str,
+        *,
+        renew_margin: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
         self.client_id = client_id

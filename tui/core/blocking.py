@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextvars
 import time
 from collections.abc import Callable, Coroutine, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -31,13 +31,16 @@ from tui.core.policy import Failure, Flow, NeedToken, RequestSpec, Response, Sen
 from tui.core.secret import Secret
 from tui.core.settings import ClientSettings
 
+_Result = TypeVar("_Result")
 
-def _complete(coroutine: Coroutine[Any, Any, Any]) -> Any:
+
+def _complete(coroutine: Coroutine[Any, Any, _Result]) -> _Result:
     """Run a coroutine that never suspends (all its I/O is blocking) and return its value."""
     try:
         coroutine.send(None)
     except StopIteration as done:
-        return done.value
+        result: _Result = done.value  # StopIteration.value is untyped: it is the return value
+        return result
     coroutine.close()
     raise RuntimeError("the blocking client reached an operation that needs an event loop")
 
@@ -52,13 +55,14 @@ class _BlockingCore(ZuoraClient):
     def _make_http(self, transport: Any) -> httpx.Client:
         return T.sync_http(self.settings)
 
-    def drive(self, flow: Flow) -> Any:
+    def drive(self, flow: Flow[_Result]) -> _Result:
         reply: Any = None
         while True:
             try:
                 step = flow.send(reply)
             except StopIteration as done:
-                return done.value
+                result: _Result = done.value  # StopIteration.value is untyped: it is the return value
+                return result
             if isinstance(step, Send):
                 reply = self.exchange(step)
             elif isinstance(step, Sleep):

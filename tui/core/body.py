@@ -17,9 +17,13 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from tui.core import errors as E
 from tui.core.text import printable
+
+if TYPE_CHECKING:
+    import httpx
 
 STEP = 64 * 1024
 SUPPORTED = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
@@ -98,7 +102,7 @@ class BodyReader:
             self._too_large()
 
     @classmethod
-    def for_headers(cls, headers, *, limit: int, max_layers: int) -> BodyReader:
+    def for_headers(cls, headers: httpx.Headers, *, limit: int, max_layers: int) -> BodyReader:
         """From an ``httpx.Headers`` (several Content-Encoding lines are one list)."""
         return cls(
             headers.get_list("content-encoding", split_commas=True),

@@ -18,7 +18,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -41,12 +41,14 @@ from tui.core.settings import ClientSettings
 from tui.core.text import printable
 
 if TYPE_CHECKING:
+    import asyncio
     from random import Random
-
-# Loaded on first use: the blocking `zwr get` path imports this module but never touches asyncio.
-asyncio = lazy_module("asyncio")
+else:
+    # Loaded on first use: the blocking `zwr get` path imports this module but never touches asyncio.
+    asyncio = lazy_module("asyncio")
 
 log = logging.getLogger("zwr.client")
+_Result = TypeVar("_Result")
 
 __all__ = ["RETRY_STATUSES", "ClientSettings", "RequestSpec", "Response", "ZuoraClient"]
 
@@ -153,14 +155,15 @@ class ZuoraClient:
     def url(self, path: str) -> str:
         return self.settings.base_url + path
 
-    async def _drive(self, flow: Flow) -> Any:
+    async def _drive(self, flow: Flow[_Result]) -> _Result:
         """Run a policy flow: perform its sends, sleeps and token requests; return its result."""
         reply: Any = None
         while True:
             try:
                 step = flow.send(reply)
             except StopIteration as done:
-                return done.value
+                result: _Result = done.value  # StopIteration.value is untyped: it is the return value
+                return result
             if isinstance(step, Send):
                 reply = await self._exchange(step)
             elif isinstance(step, Sleep):
@@ -386,7 +389,7 @@ class ZuoraClient:
         pager in page order (so memory holds at most that many unaccepted pages). Returns the last
         accepted page, or None if the pager stopped the listing."""
         width = max(1, self.settings.page_concurrency)
-        running: dict[int, asyncio.Task] = {}
+        running: dict[int, asyncio.Task[tuple[list[Task], Any, _Raw]]] = {}
         started = 0
         try:
             for index, request in enumerate(requests):
@@ -544,12 +547,20 @@ def _positive(value: object, what: str) -> None:
         raise E.BadInput(f"{what} must be a positive integer, got {value!r}.")
 
 
+class _Facts(TypedDict):
+    """What a rewritten write error keeps of the original (``ZwrError``'s keyword arguments)."""
+
+    status: int | None
+    request_id: str | None
+    zuora_text: str | None
+
+
 def write_error(exc: E.ZwrError, doing: str, *, permission: str, subject: str) -> E.ZwrError:
     """The error of a write, saying what to do: a 403 names the permission, a 404 the retention
     window, a refusal (400/409/422, ``success: false``) carries Zuora's own text. Timeouts,
     network and server errors keep the policy's message (it says when a request may have reached
     Zuora); ``tui.core.actions`` then re-reads the run or task to find out."""
-    common = {"status": exc.status, "request_id": exc.request_id, "zuora_text": exc.zuora_text}
+    common: _Facts = {"status": exc.status, "request_id": exc.request_id, "zuora_text": exc.zuora_text}
     if isinstance(exc, E.PermissionDenied):
         return E.PermissionDenied(
             f"Permission denied (HTTP 403) to {doing}: {permission} (and access to this entity/org). "

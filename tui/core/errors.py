@@ -212,7 +212,7 @@ _ERROR_KEYS = frozenset(
 _ITEM_TEXT_KEYS = ("message", "title", "detail", "error_description", "error")
 
 
-def _get(data: dict, key: str) -> object:
+def _get(data: dict[object, object], key: str) -> object:
     """``data[key]`` whatever its capitalisation (``Errors``, ``Message``, ``ProcessId``)."""
     if key in data:
         return data[key]

@@ -6,6 +6,7 @@ blocking ``zwr get`` path reuses) and ``cli/fetch.py`` name ``asyncio`` at modul
 binding it lazily means the blocking path never imports it while the async paths use it as
 usual (``asyncio.gather(...)``). Unlike ``importlib.util.LazyLoader`` this puts nothing half-
 loaded into ``sys.modules``: the real import happens, whole, on first use, in whichever thread.
+Each binding sits in the ``else`` of an ``if TYPE_CHECKING: import asyncio``, so mypy sees the real module.
 """
 
 from __future__ import annotations

@@ -13,18 +13,21 @@ as sent and never converted; ``messages`` (production only) is flattened to line
 
 from __future__ import annotations
 
+import builtins
 import enum
 import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 # ----------------------------------------------------------------------------- statuses
 
+_Status = TypeVar("_Status", "RunStatus", "TaskStatus")
 
-def _parse_status(cls, raw: object):
+
+def _parse_status(cls: type[_Status], raw: object) -> _Status:
     """Case- and space-tolerant lookup; anything else is the enum's UNKNOWN (the raw word is kept by the caller)."""
     if isinstance(raw, str):
         key = raw.strip().lower()
@@ -35,6 +38,8 @@ def _parse_status(cls, raw: object):
 
 
 class RunStatus(enum.Enum):
+    _value_: str
+
     QUEUED = "Queued"
     PROCESSING = "Processing"
     STOPPING = "Stopping"
@@ -48,6 +53,8 @@ class RunStatus(enum.Enum):
 
 
 class TaskStatus(enum.Enum):
+    _value_: str
+
     QUEUED = "Queued"
     PROCESSING = "Processing"
     PENDING = "Pending"
@@ -152,7 +159,10 @@ def parse_int(value: object) -> int | None:
     if isinstance(value, float) and math.isfinite(value) and value.is_integer() and abs(value) <= MAX_NUMBER:
         return int(value)
     if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]{1,15}\s*", value):
-        return int(value)
+        try:
+            return int(value)
+        except ValueError:  # \s also matches the separators U+001C-U+001F, which int() refuses
+            return None
     return None
 
 
@@ -243,7 +253,16 @@ class TaskCounts:
             anomalies.append(f"task states add up to {counted}, but total is {numbers['total']}")
         # the alarming ones first: a reader sees "negative" before "missing"
         anomalies.sort(key=lambda a: "missing" in a)
-        return cls(**numbers, anomalies=tuple(anomalies))
+        return cls(
+            total=numbers["total"],
+            queued=numbers["queued"],
+            processing=numbers["processing"],
+            pending=numbers["pending"],
+            stopped=numbers["stopped"],
+            success=numbers["success"],
+            error=numbers["error"],
+            anomalies=tuple(anomalies),
+        )
 
 
 # ----------------------------------------------------------------------------- run
@@ -327,9 +346,10 @@ class Run:
 
     @property
     def status_label(self) -> str:
+        label = self.status.value  # read before the `is` test: mypy types `.value` of a narrowed enum as Any
         if self.status is RunStatus.UNKNOWN:
             return f"Unknown ({self.status_raw})" if self.status_raw else "Unknown (no status)"
-        return self.status.value
+        return label
 
     def elapsed(self, now: datetime | None = None) -> float | None:
         """Wall-clock seconds from creation to finish (or to ``now`` while not finished)."""
@@ -482,16 +502,17 @@ class Task:
 
     @property
     def status_label(self) -> str:
+        label = self.status.value  # read before the `is` test: mypy types `.value` of a narrowed enum as Any
         if self.status is TaskStatus.UNKNOWN:
             return f"Unknown ({self.status_raw})" if self.status_raw else "Unknown"
-        return self.status.value
+        return label
 
     def belongs_to(self, run_id: int) -> bool:
         """False only when the task says it is another workflow's (``workflow_id`` differs)."""
         return self.workflow_id is None or self.workflow_id == run_id
 
     @classmethod
-    def parse(cls, data: object) -> Task:
+    def parse(cls, data: builtins.object) -> Task:  # builtins: the field ``object`` shadows the name here
         if not isinstance(data, Mapping):
             return cls(
                 id=None,

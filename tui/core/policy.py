@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Generator, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from urllib.parse import urlsplit
 
 from tui.core import deadline
@@ -50,6 +50,8 @@ from tui.core.settings import ClientSettings
 
 if TYPE_CHECKING:
     from random import Random
+
+    import httpx
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 MAX_WAIT = 3600.0  # the longest wait any server text can ask for; longer, inf or nan become this
@@ -116,7 +118,7 @@ class Outgoing:
     def params(self) -> Mapping[str, Any] | None:
         return self.spec.params
 
-    def headers(self):  # -> httpx.Headers
+    def headers(self) -> httpx.Headers:
         return request_headers(
             track_id=self.track_id,
             entity_ids=self._settings.entity_ids,
@@ -175,7 +177,10 @@ class NeedToken(NamedTuple):
 
 
 Step = Send | Sleep | NeedToken
-Flow = Generator[Step, Any, Any]
+_Result = TypeVar("_Result")
+# A policy flow yields steps, is sent each step's answer (Send: Response | Failure, Sleep: None,
+# NeedToken: Secret) and returns its result; the drivers in ``client`` and ``blocking`` run it.
+Flow = Generator[Step, Any, _Result]
 ErrorFor = Callable[[Response, str, bool], E.ZwrError]
 
 
@@ -272,7 +277,9 @@ class Policy:
         s = self.settings
         return self._rng.uniform(0, min(s.backoff_cap, s.backoff_base * (2 ** (attempt - 1))))
 
-    def exchange(self, spec: RequestSpec, *, renewable: bool, error_for: ErrorFor = status_error) -> Flow:
+    def exchange(
+        self, spec: RequestSpec, *, renewable: bool, error_for: ErrorFor = status_error
+    ) -> Flow[tuple[Response, int]]:
         """Send ``spec`` until it succeeds or the policy gives up. Returns ``(Response, attempts)``
         for a 2xx answer; raises a ``ZwrError`` otherwise."""
         s = self.settings
@@ -329,7 +336,7 @@ class Policy:
             yield Sleep(delay)
             waited += delay
 
-    def token_exchange(self, auth: AuthProvider) -> Flow:
+    def token_exchange(self, auth: AuthProvider) -> Flow[Secret]:
         """``POST /oauth/token`` (at most two attempts, short waits). Returns the new token."""
         spec = RequestSpec(
             "POST",

@@ -13,13 +13,14 @@ literal text and cannot break the table or make a link.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from tui import __version__
 from tui.core.errorgroups import ErrorGroup, message_of
-from tui.core.model import COUNT_FIELDS, Run, Workflow
+from tui.core.model import COUNT_FIELDS, Callout, Run, Workflow
 from tui.core.present import TASK_STATES, badge, fmt_duration, fmt_utc, plural, workflow_summary
 from tui.core.text import printable
 
@@ -27,6 +28,8 @@ FORMATS = ("markdown", "text", "json")
 MAX_GROUPS = 20  # groups written out; the rest are summed up in one line
 BODY_LIMIT = 300  # characters of a callout response body in an example
 TEXT_LIMIT = 300  # characters of any other server text
+
+Quote = Callable[[object, int], str]  # server text -> safe text of at most that many characters (``md``, ``plain``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +85,7 @@ def _counts(run: Run) -> str:
     return f"{t.total:,} total" + (": " + ", ".join(states) if states else "")
 
 
-def _callout(group: ErrorGroup, quote) -> str | None:
+def _callout(group: ErrorGroup, quote: Quote) -> str | None:
     callout = group.first.callout if group.first.action_type == "Callout" else None
     if callout is None or (callout.url is None and callout.response_code is None):
         return None
@@ -93,7 +96,7 @@ def _callout(group: ErrorGroup, quote) -> str | None:
     return text
 
 
-def body_excerpt(callout, quote=plain) -> str:
+def body_excerpt(callout: Callout, quote: Quote = plain) -> str:
     """The start of a callout's response body, marked with its full size when it is cut."""
     body = callout.response_body or ""
     if len(body) <= BODY_LIMIT and callout.response_body_length is not None:
@@ -103,7 +106,7 @@ def body_excerpt(callout, quote=plain) -> str:
     return quote(body[:BODY_LIMIT], BODY_LIMIT) + f"… (cut: {size})"
 
 
-def _where(group: ErrorGroup, quote) -> str:
+def _where(group: ErrorGroup, quote: Quote) -> str:
     """ "HTTP 500 from hooks.acme.example": what the group's callouts got, and from where."""
     parts = [f"HTTP {group.response_code}"] if group.response_code is not None else []
     if group.host:
@@ -196,7 +199,7 @@ def _more(groups: tuple[ErrorGroup, ...]) -> list[str]:
     return ["", f"… and {plural(len(rest), 'more group')} ({plural(sum(g.count for g in rest), 'task')})."]
 
 
-def _request_ids(incident: Incident, quote, bullet: str) -> list[str]:
+def _request_ids(incident: Incident, quote: Quote, bullet: str) -> list[str]:
     if not incident.request_ids:
         return []
     lines = ["", "Zuora-Request-Ids (quote them to Zuora support):"]
@@ -248,7 +251,7 @@ def to_text(incident: Incident) -> str:
     return "\n".join(lines)
 
 
-def _callout_json(group: ErrorGroup, cap) -> dict[str, Any]:
+def _callout_json(group: ErrorGroup, cap: Callable[[str | None], str | None]) -> dict[str, Any]:
     callout = group.first.callout if group.first.action_type == "Callout" else None
     return {
         "callout_url": cap(callout.url) if callout else None,

@@ -6,13 +6,16 @@ secret or bearer token holds it as a ``Secret`` so those prints show ``Secret('*
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from tui.core import redact
 
 
 class Secret:
     __slots__ = ("_value",)
+    _value: str
 
-    def __init__(self, value: str) -> None:
+    def __init__(self, value: str | Secret) -> None:
         if isinstance(value, Secret):
             value = value.reveal()
         object.__setattr__(self, "_value", str(value))
@@ -48,5 +51,5 @@ class Secret:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Secret is immutable")
 
-    def __reduce__(self):  # pragma: no cover - defensive
+    def __reduce__(self) -> NoReturn:  # pragma: no cover - defensive
         raise TypeError("Secret values cannot be pickled")

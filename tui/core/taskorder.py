@@ -38,7 +38,7 @@ def _number(value: float | int | None, *, negate: bool = False) -> tuple[bool, f
 class Column:
     name: str
     title: str
-    key: Callable[[Task], tuple]  # its first item says "missing" (sorted last either way)
+    key: Callable[[Task], tuple[object, ...]]  # its first item says "missing" (sorted last either way)
 
 
 COLUMNS: dict[str, Column] = {

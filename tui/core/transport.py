@@ -19,6 +19,7 @@ import logging
 import socket
 import ssl
 import time
+from collections.abc import Iterable
 from http.cookiejar import CookieJar
 from typing import Any
 from urllib.parse import urlsplit
@@ -72,7 +73,9 @@ class _Stream(httpcore.NetworkStream):
     def close(self) -> None:
         self._inner.close()
 
-    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None):
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> _Stream:
         return _Stream(self._inner.start_tls(ssl_context, server_hostname, _left(timeout, httpcore.ConnectTimeout)))
 
     def get_extra_info(self, info: str) -> Any:
@@ -83,13 +86,22 @@ class _Backend(httpcore.NetworkBackend):
     def __init__(self, inner: httpcore.NetworkBackend) -> None:
         self._inner = inner
 
-    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> _Stream:
         stream = self._inner.connect_tcp(
             host, port, _left(timeout, httpcore.ConnectTimeout), local_address, socket_options
         )
         return _Stream(stream)
 
-    def connect_unix_socket(self, path, timeout=None, socket_options=None):  # pragma: no cover - unused
+    def connect_unix_socket(  # pragma: no cover - unused
+        self, path: str, timeout: float | None = None, socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None
+    ) -> _Stream:
         return _Stream(self._inner.connect_unix_socket(path, _left(timeout, httpcore.ConnectTimeout), socket_options))
 
     def sleep(self, seconds: float) -> None:  # pragma: no cover - httpcore uses it for connect retries only
@@ -111,7 +123,7 @@ class _AsyncStream(httpcore.AsyncNetworkStream):
 
     async def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
-    ):
+    ) -> _AsyncStream:
         inner = await self._inner.start_tls(ssl_context, server_hostname, _left(timeout, httpcore.ConnectTimeout))
         return _AsyncStream(inner)
 
@@ -123,13 +135,22 @@ class _AsyncBackend(httpcore.AsyncNetworkBackend):
     def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
         self._inner = inner
 
-    async def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> _AsyncStream:
         stream = await self._inner.connect_tcp(
             host, port, _left(timeout, httpcore.ConnectTimeout), local_address, socket_options
         )
         return _AsyncStream(stream)
 
-    async def connect_unix_socket(self, path, timeout=None, socket_options=None):  # pragma: no cover - unused
+    async def connect_unix_socket(  # pragma: no cover - unused
+        self, path: str, timeout: float | None = None, socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None
+    ) -> _AsyncStream:
         stream = await self._inner.connect_unix_socket(path, _left(timeout, httpcore.ConnectTimeout), socket_options)
         return _AsyncStream(stream)
 

@@ -108,7 +108,7 @@ class RunUpdate:
 @dataclass
 class _Watch:
     run_id: int
-    task: asyncio.Task | None = None
+    task: asyncio.Task[None] | None = None
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     run: Run | None = None
     meta: ResponseMeta | None = None
@@ -360,15 +360,15 @@ class PollEngine:
             watch.run, watch.meta, watch.error, watch.failures = run, result.meta, None, 0
             watch.fetched_at = self.wallclock()
             watch.history.add(Sample(self.clock(), run.tasks.done, run.tasks.error, run.tasks.effective_total))
-            delay = self._delay_after_success(run)
-            if delay is None and watch.hold_until is not None and self.clock() < watch.hold_until:
-                delay = self.interval  # held after a write: keep looking until it settles
-            if delay is None:
+            due = self._delay_after_success(run)
+            if due is None and watch.hold_until is not None and self.clock() < watch.hold_until:
+                due = self.interval  # held after a write: keep looking until it settles
+            if due is None:
                 self._emit(watch, transitions(before, run), polling=False, delay=None)
                 if watch.refresh_pending:
                     continue  # the user asked for fresh data while this fetch was on the wire
                 return
-            delay = self._stretch(delay)
+            delay = self._stretch(due)
             self._emit(watch, transitions(before, run), polling=True, delay=delay)
             await self._nap(watch, delay)
 

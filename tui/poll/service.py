@@ -22,7 +22,7 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from tui.core.client import TaskList, ZuoraClient
 from tui.poll.engine import DEFAULT_INTERVAL, PollEngine, RunUpdate, clamp_interval
@@ -117,7 +117,7 @@ class PollThread:
         self._closed = False
         self._started = False
         self._stopped = threading.Event()
-        self._calls: set[concurrent.futures.Future] = set()  # call()s under way: close() lets them end
+        self._calls: set[concurrent.futures.Future[Any]] = set()  # call()s under way: close() lets them end
         self._calls_lock = threading.Lock()
         self.batches = 0  # batches delivered (tests and benchmarks read it)
 
@@ -326,7 +326,7 @@ class PollThread:
         future.add_done_callback(self._call_done)
         return future
 
-    def _call_done(self, future: concurrent.futures.Future) -> None:
+    def _call_done(self, future: concurrent.futures.Future[Any]) -> None:
         with self._calls_lock:
             self._calls.discard(future)
 

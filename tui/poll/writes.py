@@ -119,9 +119,10 @@ class Writer:
 
     @staticmethod
     def cancelled(plan: A.StopPlan | A.RerunPlan) -> A.Record:
-        action = A.STOP if isinstance(plan, A.StopPlan) else A.RERUN
-        single = isinstance(plan, A.RerunPlan) and not plan.failed_only and len(plan.tasks) == 1
-        return A.Record(action, plan.run.id, plan.tasks[0].id if single else None, A.NOT_SENT, CANCELLED)
+        if isinstance(plan, A.StopPlan):
+            return A.Record(A.STOP, plan.run.id, None, A.NOT_SENT, CANCELLED)
+        single = not plan.failed_only and len(plan.tasks) == 1
+        return A.Record(A.RERUN, plan.run.id, plan.tasks[0].id if single else None, A.NOT_SENT, CANCELLED)
 
     # ------------------------------------------------------------------ preparing (before the question)
 
@@ -270,6 +271,7 @@ def summary(plan: A.StopPlan | A.RerunPlan, outcome: Outcome) -> tuple[str, Seve
         return "Nothing was sent.", "warning"
     if len(records) == 1:
         return records[0].message, severity(records[0])
+    assert isinstance(plan, A.RerunPlan), "a stop is one request, so one record"
     done = outcome.done
     failed = [r for r in records if r.result in (A.REFUSED, A.UNKNOWN)]
     not_sent = [r for r in records if r.result == A.NOT_SENT]

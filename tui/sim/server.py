@@ -183,13 +183,17 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 512
 
-    def handle_error(self, request, client_address) -> None:
+    def handle_error(self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any) -> None:
         """Clients that hang up (benchmarks exiting, resets) are normal here, not worth a traceback."""
         import sys
 
         if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
             return
         super().handle_error(request, client_address)
+
+
+class _Server6(_Server):
+    address_family = socket.AF_INET6
 
 
 class Simulator:
@@ -269,9 +273,7 @@ class Simulator:
 
     def start(self) -> Simulator:
         handler = type("Handler", (_Handler,), {"sim": self})
-        server_cls = _Server
-        if ":" in self.host:
-            server_cls = type("_Server6", (_Server,), {"address_family": socket.AF_INET6})
+        server_cls = _Server6 if ":" in self.host else _Server
         self._server = server_cls((self.host, self.port), handler)
         if self.tls:
             import ssl
@@ -652,7 +654,8 @@ class _Handler(BaseHTTPRequestHandler):
             length = max(1, min(100, int((query.get("page_length") or ["20"])[0])))
         except ValueError:
             return self._json(400, common_error(20, "page and page_length must be integers"))
-        raw_id = (query.get("workflow_id") or [None])[0]
+        raw_ids = query.get("workflow_id")
+        raw_id = raw_ids[0] if raw_ids else None
         if raw_id is not None and not raw_id.isdigit():
             return self._json(400, common_error(20, f"Invalid workflow_id {raw_id[:40]}"))
         specs = [s for s in [sim.scenario.get(int(raw_id))] if s] if raw_id is not None else sim.scenario.runs()

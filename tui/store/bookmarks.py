@@ -9,6 +9,7 @@ by a newer zwr are carried through unchanged.
 
 from __future__ import annotations
 
+import builtins
 import json
 import re
 from collections.abc import Callable
@@ -180,7 +181,8 @@ class ListStore:
                 f"Could not save {self.path}: {exc.strerror or exc}. Nothing already saved was lost."
             ) from None
 
-    def update(self, change: Callable[[list[Bookmark]], list[Bookmark]]) -> list[Bookmark]:
+    # builtins.list: in this class body, ``list`` is the method above
+    def update(self, change: Callable[[builtins.list[Bookmark]], builtins.list[Bookmark]]) -> builtins.list[Bookmark]:
         """Apply ``change`` to the freshest copy on disk, under the lock, and save."""
         try:
             with file_lock(self.path):

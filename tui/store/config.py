@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import math
 import tomllib
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.core.environments import ENVIRONMENTS, validate_base_url
 from tui.core.errors import ConfigError
 from tui.store import paths
 from tui.store.atomic import atomic_write, backup_corrupt, file_lock
+
+if TYPE_CHECKING:
+    from tomlkit import TOMLDocument
 
 IMPLICIT_PROFILE = "default"  # names "no profile": environment only, bookmarks-default.json
 MAX_CONFIG_BYTES = 1024 * 1024  # a hand-written config is a few KB; a bigger file is not one
@@ -201,7 +205,7 @@ def save_config(config: Config, path: Path | None = None) -> Path:
     return path
 
 
-def _document_on_disk(path: Path):
+def _document_on_disk(path: Path) -> TOMLDocument:
     import tomlkit
     from tomlkit.exceptions import TOMLKitError
 
@@ -219,7 +223,7 @@ def _document_on_disk(path: Path):
         return tomlkit.document()
 
 
-def _set(table, key: str, value: Any) -> None:
+def _set(table: MutableMapping[str, Any], key: str, value: Any) -> None:
     """``table[key] = value`` only when it differs: an equal value keeps its formatting and comments."""
     current = table.get(key)
     if current is not None and _plain(current) == value:
@@ -232,7 +236,7 @@ def _plain(item: Any) -> Any:
     return unwrap() if unwrap is not None else item
 
 
-def _apply(document, config: Config) -> None:
+def _apply(document: TOMLDocument, config: Config) -> None:
     import tomlkit
 
     if config.default_profile:

@@ -7,13 +7,15 @@ from argv: only from the environment, the keyring, stdin or a masked prompt.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from tui.core.auth import AuthProvider, OAuthClientCredentials, StaticToken
 from tui.core.client import ClientSettings
 from tui.core.environments import environment_for, resolve_base_url
 from tui.core.errors import ConfigError
+from tui.core.secret import Secret
 from tui.store.secretinput import clean_secret
 
 
@@ -45,20 +47,26 @@ class Connection:
     allow_write: bool = False  # the profile's ``allow_write`` (writes to Zuora; ``--allow-write`` adds to it)
     sources: Mapping[str, str] = field(default_factory=dict)  # setting -> where it came from
 
-    def settings(self, **overrides: object) -> ClientSettings:
-        extra: dict[str, object] = {}
+    def settings(self, **overrides: Any) -> ClientSettings:
+        """``overrides`` are ``ClientSettings`` keyword arguments, which it validates itself."""
+        extra: dict[str, Any] = {}
         if self.timeout:
             extra["read_timeout"] = self.timeout
             extra["connect_timeout"] = min(self.timeout, 10.0)
         extra.update(overrides)
         return ClientSettings(
             self.base_url, entity_ids=self.entity_ids, org_ids=self.org_ids, track_id=self.track_id, **extra
-        )  # type: ignore[arg-type]
+        )
 
 
 def _pick(
-    name: str, option: object, env_value: object, profile_value: object, sources: dict[str, str], env_name: str
-) -> object:
+    name: str,
+    option: str | None,
+    env_value: str | None,
+    profile_value: str | None,
+    sources: dict[str, str],
+    env_name: str,
+) -> str | None:
     if option not in (None, ""):
         sources[name] = "command line"
         return option
@@ -104,8 +112,8 @@ def resolve(
     environ: Mapping[str, str] | None = None,
     *,
     profile: object | None = None,
-    secret_lookup=None,
-    prompt_token=None,
+    secret_lookup: Callable[[str, str], Secret | None] | None = None,
+    prompt_token: Callable[[], Secret] | None = None,
 ) -> Connection:
     """Build a ``Connection``.
 
@@ -178,10 +186,10 @@ def resolve(
         base_url=base_url,
         auth=auth,
         auth_source=auth_source,
-        entity_ids=entity_ids,  # type: ignore[arg-type]
+        entity_ids=entity_ids,
         org_ids=org_ids,
         track_id=options.track_id,
-        timeout=options.timeout,  # type: ignore[arg-type]
+        timeout=options.timeout,
         profile=getattr(profile, "name", None),
         production=production,
         label=str(label),

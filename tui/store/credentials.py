@@ -134,13 +134,14 @@ class KeyringStore:
     def _call(self, fn: Callable[..., T], what: str, *args: Any) -> T:
         if self.unusable:
             raise KeyringUnavailable(self.unusable)
-        box: dict[str, Any] = {}
+        values: list[T] = []  # filled by the thread: its result, or its exception
+        errors: list[BaseException] = []
 
         def target() -> None:
             try:
-                box["value"] = fn(*args)
+                values.append(fn(*args))
             except BaseException as exc:  # noqa: BLE001 - reported below
-                box["error"] = exc
+                errors.append(exc)
 
         thread = threading.Thread(target=target, name="zwr-keyring", daemon=True)
         thread.start()
@@ -151,8 +152,8 @@ class KeyringStore:
                 f"waiting for an unlock prompt?); it is disabled for this session. {ALTERNATIVES}"
             )
             raise KeyringUnavailable(self.unusable)
-        if "error" in box:
-            exc = box["error"]
+        if errors:
+            exc = errors[0]
             text = type(exc).__name__
             lowered = str(exc).lower()
             if "locked" in lowered or "unlock" in lowered or "dismissed" in lowered:
@@ -164,7 +165,7 @@ class KeyringStore:
             else:
                 reason = f"{text}"
             raise KeyringUnavailable(f"Cannot {what}: {reason}. {ALTERNATIVES}") from None
-        return box.get("value")  # type: ignore[return-value]
+        return values[0]
 
     def _require_secure(self) -> Any:
         backend = self.backend()

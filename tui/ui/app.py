@@ -84,7 +84,8 @@ class ZwrApp(App):
         self.startup_warnings += ([problem] if problem else []) + key_problems
         self.set_keymap(self.keymap)
         # the footer finds the palette's key under this name
-        self.COMMAND_PALETTE_BINDING = keys_of(BY_ID["palette"], self.keymap)[0]
+        # Textual declares it a ClassVar but reads it through self: each app has its own keymap
+        self.COMMAND_PALETTE_BINDING = keys_of(BY_ID["palette"], self.keymap)[0]  # type: ignore[misc]
         self.client_settings = client_settings or {}
         self.bookmarks = BookmarkStore(connection.profile)
         self.history = HistoryStore(connection.profile)
@@ -238,7 +239,7 @@ class ZwrApp(App):
             self.notify(warning, severity="warning", markup=False, timeout=15)
 
     def _store(
-        self, what: str, operation: Callable[[], list[Bookmark]], done: Callable[[list[Bookmark]], None]
+        self, what: str, operation: Callable[[], list[Bookmark]], done: Callable[[list[Bookmark]], object]
     ) -> None:
         """Run a store operation in a thread; the book changes only once the store confirmed it."""
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
-    from textual.binding import Binding
+    from textual.binding import BindingType
 
 
 class Action(NamedTuple):
@@ -130,9 +130,9 @@ def on_screen(screen: str) -> Iterator[Action]:
     yield from (a for a in ACTIONS if a.screen == screen)
 
 
-def bindings(screen: str) -> list[Binding]:
-    """The Textual bindings of ``screen`` (its ``BINDINGS``), each with the action's id, so
-    ``App.set_keymap`` can rebind it."""
+def bindings(screen: str) -> list[BindingType]:
+    """The Textual bindings of ``screen`` (its ``BINDINGS``, typed as Textual types it), each a
+    ``Binding`` with the action's id, so ``App.set_keymap`` can rebind it."""
     from textual.binding import Binding
 
     return [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import tui
 
@@ -15,6 +15,6 @@ def styles_dir() -> Path:
     raise FileNotFoundError("zwr's styles (app.tcss) are missing from the installation")
 
 
-def stylesheet(*names: str) -> list[Path]:
+def stylesheet(*names: str) -> list[str | PurePath]:  # Textual's CSS_PATH type
     base = styles_dir()
     return [base / f"{name}.tcss" for name in names]

@@ -126,11 +126,14 @@ class WriteFlows:
                 self._notify("Cancelled: nothing was sent.")
                 await self._record(writer.cancelled(plan))
                 return
-            send = writer.stop if isinstance(plan, A.StopPlan) else writer.rerun
+            if isinstance(plan, A.StopPlan):
+                send = partial(writer.stop, plan=plan)
+            else:
+                send = partial(writer.rerun, plan=plan)
             if isinstance(plan, A.RerunPlan) and len(plan.tasks) > 1:
                 self._notify(f"Sending: {plan.summary}…")
             # shielded: a write on the wire finishes (and is recorded) even if this worker is cancelled
-            outcome = await asyncio.shield(asyncio.wrap_future(self._call(partial(send, plan=plan))))
+            outcome = await asyncio.shield(asyncio.wrap_future(self._call(send)))
             self._after(plan, outcome)
         finally:
             self.busy = None

@@ -65,7 +65,7 @@ class MainScreen(Screen):
         self.detail = self.query_one(RunDetail)
         self._unsubscribe = self.book.subscribe(self._on_book_change)
         # the detail follows the cursor in the same frame (a reactive watcher runs at once)
-        self.watch(self.watchlist, "highlighted", self._sync_detail, init=False)
+        self.watch(self.watchlist, "highlighted", self._highlight_moved, init=False)
         self.watchlist.rebuild()
         self.set_focus(self.watchlist)
         self._sync_detail()
@@ -100,7 +100,10 @@ class MainScreen(Screen):
         if change.runs or change.membership:
             self.refresh_status()  # the counts must never lag behind the rows
 
-    def _sync_detail(self, *_: object) -> int | None:
+    def _highlight_moved(self) -> None:
+        self._sync_detail()
+
+    def _sync_detail(self) -> int | None:
         """Point the detail panel at the highlighted run (the selection)."""
         selected = self.watchlist.selected_run_id()
         if self.detail.run_id != selected:

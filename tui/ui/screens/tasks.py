@@ -133,12 +133,13 @@ class TasksScreen(Screen):
     # ------------------------------------------------------------------ loading (in the poll thread)
 
     @property
-    def loading(self) -> bool:
+    def fetching(self) -> bool:
+        """A listing is on its way (not ``loading``: that is Textual's reactive for a loading indicator)."""
         return self._future is not None and not self._future.done()
 
     def load(self) -> None:
         """Fetch the list now (unless a fetch is already on its way)."""
-        if self.loading:
+        if self.fetching:
             return
         run = self.book.run(self.run_id)
         self._requested_counts = run.tasks if run else None
@@ -215,7 +216,7 @@ class TasksScreen(Screen):
         return run.tasks != self.loaded_counts
 
     def _maybe_reload(self) -> None:
-        if self.loading or not self.wants_reload():
+        if self.fetching or not self.wants_reload():
             return
         if time.monotonic() - self._finished_at >= self.reload_gap():
             self.load()
@@ -264,7 +265,7 @@ class TasksScreen(Screen):
             moment = datetime.fromtimestamp(self.as_of, UTC).astimezone()
             age = max(0.0, self.session.wallclock() - self.as_of)
             title.append(f"  as of {moment:%H:%M:%S} ({fmt_duration(age)} ago)", style="dim")
-        if self.loads and self.loading:
+        if self.loads and self.fetching:
             title.append("  reloading…", style="dim")
         if self.error is not None:
             title.append("  ")
@@ -341,7 +342,7 @@ class TasksScreen(Screen):
             self.app.push_screen(RawJson(f"Task {task.id}", dict(task.raw)))
 
     def action_reload(self) -> None:
-        self.error = None if self.loading else self.error
+        self.error = None if self.fetching else self.error
         self.load()
 
     # ------------------------------------------------------------------ writes (tui.ui.writes does the work)

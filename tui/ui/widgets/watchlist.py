@@ -72,11 +72,11 @@ def flagged(update: RunUpdate, now: datetime) -> bool:
 
 
 def status_cell(update: RunUpdate | None, now: datetime) -> Text:
-    run = update.run if update else None
-    if run is None:
+    if update is None or update.run is None:
         if update is not None and update.error is not None:
             return fit(Text(f"⚠ {error_word(update.error.kind)}", style="bold red"), None, STATUS_WIDTH)
         return Text("… loading", style="dim")
+    run = update.run
     b = badge(run)
     word = b.label if b.tone != "unknown" else printable(run.status_raw or "no status", 40)
     head = Text(f"{b.symbol} {word}", style=TONE_STYLES.get(b.tone, ""))
