@@ -156,7 +156,7 @@ class ScriptedPoller:
     decides every update and every task list, and delivers them through the same sink, so the
     app sees exactly what it sees in production (one ``RunsUpdated`` message per batch)."""
 
-    def __init__(self, task_lists=None) -> None:
+    def __init__(self, task_lists=None, workflows=None, searches=None) -> None:
         self.watched: list[int] = []
         self.paused = False
         self.interval = 5.0
@@ -168,6 +168,9 @@ class ScriptedPoller:
         self.refreshed: list[int | None] = []
         self.task_lists = task_lists or {}  # run_id -> callable returning a TaskList
         self.loads: list[int] = []
+        self.workflows = workflows or {}  # workflow_id -> callable returning a WorkflowResult (or raising)
+        self.workflow_loads: list[str] = []
+        self.searches = searches or {}  # object_id -> callable returning a TaskSearch
         self.closed = False
 
     def attach(self, sink) -> None:
@@ -220,6 +223,31 @@ class ScriptedPoller:
         else:
             future.set_result(source())
         return future
+
+    @staticmethod
+    def _settled(source, missing):
+        import concurrent.futures
+
+        future = concurrent.futures.Future()
+        try:
+            future.set_result(source() if source is not None else missing())
+        except Exception as exc:  # the test's source may raise a ZwrError on purpose
+            future.set_exception(exc)
+        return future
+
+    def load_workflow(self, workflow_id):
+        from tui.core.errors import NotFound
+
+        def missing():
+            raise NotFound(f"Workflow {workflow_id}'s definition was not found (HTTP 404).")
+
+        self.workflow_loads.append(workflow_id)
+        return self._settled(self.workflows.get(workflow_id), missing)
+
+    def find_tasks(self, query, max_pages):
+        from tui.core.search import TaskSearch
+
+        return self._settled(self.searches.get(query.object_id), lambda: TaskSearch(query, (), 1, None))
 
     def close(self, timeout: float = 5.0) -> None:
         self.closed = True

@@ -21,16 +21,18 @@ import concurrent.futures
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
-from typing import Protocol
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol, TypeVar
 
-from tui.core.client import TaskList, ZuoraClient
+from tui.core.client import TaskList, WorkflowResult, ZuoraClient
+from tui.core.search import TaskQuery, TaskSearch
 from tui.poll.engine import DEFAULT_INTERVAL, PollEngine, RunUpdate, clamp_interval
 
 log = logging.getLogger("tui.poll")
 
 Batch = tuple[RunUpdate, ...]
 BATCH_WINDOW = 0.1
+T = TypeVar("T")
 
 
 class Poller(Protocol):
@@ -61,6 +63,8 @@ class Poller(Protocol):
     def load_tasks(
         self, run_id: int, expected_total: int | None, on_page: Callable[[int, int], None] | None = None
     ) -> concurrent.futures.Future[TaskList]: ...
+    def load_workflow(self, workflow_id: str) -> concurrent.futures.Future[WorkflowResult]: ...
+    def find_tasks(self, query: TaskQuery, max_pages: int) -> concurrent.futures.Future[TaskSearch]: ...
     def close(self, timeout: float = 5.0) -> None: ...
 
 
@@ -272,23 +276,34 @@ class PollThread:
         self._focused = focused
         self._engine_call("set_focus", focused)
 
-    def load_tasks(
-        self, run_id: int, expected_total: int | None, on_page: Callable[[int, int], None] | None = None
-    ) -> concurrent.futures.Future[TaskList]:
-        """Fetch a run's tasks in the poll thread; ``on_page`` is called there too. Cancel the
-        returned future to abandon the load."""
+    def _submit(self, call: Callable[[ZuoraClient], Awaitable[T]]) -> concurrent.futures.Future[T]:
+        """Run ``call(client)`` in the poll thread's loop; cancel the returned future to abandon it."""
 
-        async def load() -> TaskList:
+        async def run() -> T:
             client = self._client
             if client is None:
                 raise RuntimeError("the poll thread has no client")
-            return await client.get_tasks(run_id, expected_total=expected_total, on_page=on_page)
+            return await call(client)
 
         if self._closed:
-            future: concurrent.futures.Future[TaskList] = concurrent.futures.Future()
+            future: concurrent.futures.Future[T] = concurrent.futures.Future()
             future.cancel()
             return future
-        return asyncio.run_coroutine_threadsafe(load(), self._loop)
+        return asyncio.run_coroutine_threadsafe(run(), self._loop)
+
+    def load_tasks(
+        self, run_id: int, expected_total: int | None, on_page: Callable[[int, int], None] | None = None
+    ) -> concurrent.futures.Future[TaskList]:
+        """Fetch a run's tasks in the poll thread; ``on_page`` is called there too."""
+        return self._submit(lambda client: client.get_tasks(run_id, expected_total=expected_total, on_page=on_page))
+
+    def load_workflow(self, workflow_id: str) -> concurrent.futures.Future[WorkflowResult]:
+        """Fetch a workflow's definition (``GET /workflows/{id}``) in the poll thread."""
+        return self._submit(lambda client: client.get_workflow(workflow_id))
+
+    def find_tasks(self, query: TaskQuery, max_pages: int) -> concurrent.futures.Future[TaskSearch]:
+        """Search the tasks of every run (``zwr find``'s query) in the poll thread."""
+        return self._submit(lambda client: client.find_tasks(query, max_pages=max_pages))
 
     # ------------------------------------------------------------------ batching (poll thread)
 
