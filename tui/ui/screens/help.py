@@ -22,16 +22,30 @@ Watchlist and run detail
   p          pause / resume polling  + / -       slower / faster polling
   c          copy run ID             C           copy run JSON
   i          copy the last Zuora-Request-Id
+  e          the first task error in full (the run's biggest error group)
+  y          copy the incident report of the run (markdown, as zwr report)
+  f          find runs by object ID (the record their tasks touched)
   ctrl+b     show / hide the bookmarks sidebar
   tab        move between sidebar, watchlist and detail
   ctrl+p     command palette         ?           this help
   q          quit
 
+Run detail: a run with task errors shows its error groups (class, message with
+  the variable parts as <n>/<id>, count, first task) without a key pressed
+
 Tasks screen
+  s / S      sort by the next column (status, slowest first, name, ID,
+             action, object, error) / reverse it
+  g          error groups (tasks, class, message, first seen); enter lists
+             a group's tasks, esc goes back a level
   e          only tasks in Error     /           filter by text
-  enter      full error details      j           raw JSON of the task
+  enter      the task in full        j           raw JSON of the task
   r          reload the list now     esc         back
   (the list reloads by itself while the run's task counts move)
+
+Task details
+  ↑/↓        move between fields     c / C       copy the field / all fields
+  j          raw JSON of the task    esc         back
 
 Status symbols (readable without colour)
   ✔ finished, no errors    ✖ finished with task errors   ▶ processing
