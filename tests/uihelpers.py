@@ -171,6 +171,8 @@ class ScriptedPoller:
         self.workflows = workflows or {}  # workflow_id -> callable returning a WorkflowResult (or raising)
         self.workflow_loads: list[str] = []
         self.searches = searches or {}  # object_id -> callable returning a TaskSearch
+        self.hold = False  # True: task listings wait for ``release``
+        self.held: list = []
         self.closed = False
 
     def attach(self, sink) -> None:
@@ -215,14 +217,32 @@ class ScriptedPoller:
 
         future = concurrent.futures.Future()
         self.loads.append(run_id)
+        if self.hold:  # answered when the test says so (``release``): a listing still on its way
+            self.held.append((run_id, future))
+            return future
+        self._answer(run_id, future)
+        return future
+
+    def release(self) -> int:
+        """Answer the held listings (as they are now); returns how many."""
+        held, self.held = self.held, []
+        for run_id, future in held:
+            self._answer(run_id, future)
+        return len(held)
+
+    def _answer(self, run_id, future) -> None:
+        if future.cancelled():
+            return
         source = self.task_lists.get(run_id)
         if source is None:
             from tui.core.errors import NotFound
 
             future.set_exception(NotFound(f"No tasks for run {run_id}."))
         else:
-            future.set_result(source())
-        return future
+            try:
+                future.set_result(source())
+            except Exception as exc:  # the test's source may raise a ZwrError on purpose
+                future.set_exception(exc)
 
     @staticmethod
     def _settled(source, missing):

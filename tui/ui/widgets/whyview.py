@@ -49,6 +49,7 @@ def error_rows(run: Run | None, digest: ErrorDigest | None, loading: bool, liste
     if not usable:
         note = literal(f"  (could not list the tasks to group them: {digest.failure}; r retries)", 300, "dim yellow")
         heading.append_text(note)
+        heading.no_wrap = False  # the reason is worth its second line
         return [heading]
     groups = digest.groups
     heading.append(f" in {plural(len(groups), 'group')}", style="bold red")
@@ -79,13 +80,13 @@ def error_rows(run: Run | None, digest: ErrorDigest | None, loading: bool, liste
             what.append_text(literal(group.template, 300))
         first = group.first
         where = _line(" " * (width + 4), ("first: task ", "dim"), (str(first.id if first.id is not None else "?"), ""))
-        if group.first_seen is not None:
-            where.append(f" at {group.first_seen.astimezone(UTC):%H:%M:%S} UTC", style="dim")
         if group.response_code is not None:
             where.append(f" · HTTP {group.response_code}", style="dim")
         if group.host:
-            where.append(" from ", style="dim")
+            where.append(" from " if group.response_code is not None else " · ", style="dim")
             where.append_text(literal(group.host, 100, "dim"))
+        if group.first_seen is not None:
+            where.append(f" · at {group.first_seen.astimezone(UTC):%H:%M:%S} UTC", style="dim")
         if first.name:
             where.append(" · ", style="dim")
             where.append_text(literal(first.name, 60, "dim"))
