@@ -94,7 +94,8 @@ async def test_the_first_error_is_on_screen_with_no_key_and_its_task_in_full_wit
             assert digest.error_count == run.tasks.error == sum(g.count for g in digest.groups)
             shown = panel(app)  # no key was pressed
             assert f"✖ {run.tasks.error} task errors in {len(digest.groups)} group" in shown, shown
-            assert f"{group.count}× {group.error_class} {group.template}" in shown, shown
+            squeezed = "".join(shown.split())  # the message wraps under itself, wherever the width breaks it
+            assert "".join(f"{group.count}× {group.error_class} {group.template}".split()) in squeezed, shown
             assert f"first: task {group.first.id}" in shown, shown
             if run_id == 19075:  # the realistic mix: 80 callouts answered 500 by one host, 3 timeouts, 1 invalid record
                 assert [(g.count, g.error_class) for g in digest.groups] == [

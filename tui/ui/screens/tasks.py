@@ -45,7 +45,6 @@ from tui.ui.widgets.linetable import LineTable
 
 log = logging.getLogger("tui.ui")
 
-STATUS_STYLE = tc.STATUS_STYLE
 GROUP_SORT_TITLES = {"count": "tasks (most first)", "seen": "first seen", "class": "error class"}
 
 

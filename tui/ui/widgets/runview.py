@@ -64,6 +64,7 @@ class RunDetail(Vertical):
         self.clock = clock
         self.run_id: int | None = None
         self._shown: dict[str, tuple] = {}  # widget id -> what it shows: skip identical updates
+        self._why_width = 0
 
     def compose(self) -> ComposeResult:
         yield Static(Text(PROMPT, style="dim"), id="detail-title")
@@ -123,7 +124,14 @@ class RunDetail(Vertical):
             self._put_optional("detail-errors")
             self._put_optional("detail-workflow")
             return
-        rows = error_rows(run, why.digest(self.run_id), why.loading(self.run_id), why.listed_at(self.run_id))
+        rows = error_rows(
+            run,
+            why.digest(self.run_id),
+            why.loading(self.run_id),
+            why.listed_at(self.run_id),
+            self.app.console,
+            self._body_width(),
+        )
         self._put_optional("detail-errors", *rows)
         workflow_id = run.original_workflow_id
         self._put_optional(
@@ -161,6 +169,17 @@ class RunDetail(Vertical):
         layout = lines != widget.size.height
         renderable = Group(*rows) if len(rows) != 1 else rows[0]
         widget.update(renderable if rows else "", layout=layout)
+
+    def _body_width(self) -> int:
+        """Cells a line of the body has (0 before the first layout): the panel's, less the
+        body's scrollbar (always: it comes and goes with the content, which must not re-wrap)."""
+        body = self.query_one("#detail-body", VerticalScroll)
+        return max(0, self.content_region.width - body.scrollbar_size_vertical)
+
+    def on_resize(self) -> None:
+        if self._why_width != self._body_width():
+            self._why_width = self._body_width()
+            self.render_why()  # the biggest group's message is wrapped to the width
 
     def _put_optional(self, widget_id: str, *rows: Text) -> None:
         """A part shown only when it has something to say (an empty Static still takes a line)."""

@@ -86,8 +86,8 @@ def _group_message(group: ErrorGroup) -> Text:
 
 GROUP_SPECS: tuple[Spec, ...] = (
     Spec("count", "Tasks", 7, 7, 1, 0, lambda g: Text(f"{g.count:,}", style="bold red")),
-    Spec("class", "Error class", None, 16, 1, 1, lambda g: literal(g.error_class or "—", 80, "red")),
-    Spec("message", "Message (normalised)", None, 30, 3, 0, _group_message),
+    Spec("class", "Error class", None, 25, 1, 1, lambda g: literal(g.error_class or "—", 80, "red")),
+    Spec("message", "Message (normalised)", None, 26, 3, 0, _group_message),
     Spec("first", "First task", 10, 10, 1, 2, lambda g: Text(str(g.first.id if g.first.id is not None else "?"))),
     Spec("seen", "First seen UTC", 16, 16, 1, 1, _seen),
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from rich.console import Console
 from rich.text import Text
 
 from tui.core.errordigest import ErrorDigest
@@ -35,9 +36,36 @@ def _clock(moment: float | None) -> str:
     return datetime.fromtimestamp(moment, UTC).astimezone().strftime("%H:%M:%S")
 
 
-def error_rows(run: Run | None, digest: ErrorDigest | None, loading: bool, listed_at: float | None) -> list[Text]:
+def hang(text: Text, indent: int, console: Console | None, width: int) -> list[Text]:
+    """``text`` wrapped to ``width`` cells, its continuation lines indented by ``indent`` (a
+    message under its own start, not under the count). Without a width: one line that wraps."""
+    if console is None or width <= indent + 10:
+        return [text]
+    lines = text.wrap(console, width)
+    if len(lines) == 1:
+        return [text]
+    head, tail = lines[0], list(lines[1:])
+    for line in tail:
+        line.rstrip()  # in place: wrapping kept the space it broke at
+    rest = Text(" ").join(tail)
+    out = [head]
+    for line in rest.wrap(console, width - indent):
+        out.append(Text.assemble(" " * indent, line))
+    return out
+
+
+def error_rows(
+    run: Run | None,
+    digest: ErrorDigest | None,
+    loading: bool,
+    listed_at: float | None,
+    console: Console | None = None,
+    width: int = 0,
+) -> list[Text]:
     """The run's error groups: a heading, then two lines per group (what failed, and its first
-    task). Nothing for a run without task errors; one quiet line when the tasks cannot be listed."""
+    task). Nothing for a run without task errors; one quiet line when the tasks cannot be listed.
+    The biggest group's message is shown whole, wrapped under itself (``console`` and ``width``
+    measure it); the others are cut to one line."""
     if run is None or run.tasks.error <= 0:
         return []
     errors = run.tasks.error
@@ -68,18 +96,21 @@ def error_rows(run: Run | None, digest: ErrorDigest | None, loading: bool, liste
     if not groups:
         rows.append(_line(("  no task in Error among the ", "dim"), (f"{digest.listed:,} listed", "dim")))
         return rows
-    width = len(f"{groups[0].count:,}")
+    digits = len(f"{groups[0].count:,}")
     for number, group in enumerate(groups[:MAX_GROUPS_SHOWN]):
-        what = _line(f"  {group.count:>{width},}× ")
+        what = _line(f"  {group.count:>{digits},}× ")
         what.append_text(literal(group.error_class or "(no error class)", 60, "red"))
         what.append("  ")
         if number == 0:  # the biggest group's message is read whole (it wraps, at most a few lines)
+            indent = what.cell_len
             what.no_wrap = False
             what.append_text(literal(group.template, FIRST_MESSAGE_CHARS))
+            whats = hang(what, indent, console, width)
         else:
             what.append_text(literal(group.template, 300))
+            whats = [what]
         first = group.first
-        where = _line(" " * (width + 4), ("first: task ", "dim"), (str(first.id if first.id is not None else "?"), ""))
+        where = _line(" " * (digits + 4), ("first: task ", "dim"), (str(first.id if first.id is not None else "?"), ""))
         if group.response_code is not None:
             where.append(f" · HTTP {group.response_code}", style="dim")
         if group.host:
@@ -90,7 +121,7 @@ def error_rows(run: Run | None, digest: ErrorDigest | None, loading: bool, liste
         if first.name:
             where.append(" · ", style="dim")
             where.append_text(literal(first.name, 60, "dim"))
-        rows += [what, where]
+        rows += [*whats, where]
     rest = groups[MAX_GROUPS_SHOWN:]
     if rest:
         more = plural(len(rest), "more group")
