@@ -13,8 +13,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tui.sim import Simulator
+
+# `--hypothesis-profile=mutation` (bench/mutation.md): mutmut traces every call while it maps
+# tests to functions, so generation is slow there; the same examples every run (derandomize)
+settings.register_profile("mutation", suppress_health_check=list(HealthCheck), deadline=None, derandomize=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -48,6 +48,7 @@ def test_pasted_url(sim):
     ],
 )
 def test_exit_codes(sim, fault, code):
+    fault = dict(fault)  # the parameter is shared: a second run of this test must see it whole
     kind = fault.pop("kind")
     sim.add_fault(kind, **fault)
     out = run_zwr("get", "19063", env=cli_env(sim))

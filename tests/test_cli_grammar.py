@@ -232,3 +232,23 @@ def test_keyboard_interrupt_is_130(capsys, monkeypatch):
 
     monkeypatch.setattr(fetch, "get", interrupted)
     assert main(["get", "19063"]) == 130 and "interrupted" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--allow-write", "19063"],
+        ["19063", "--allow-write"],
+        ["--profile", "p", "--allow-write", "--interval", "2", "19063"],
+        ["ui", "--allow-write", "19063"],
+    ],
+)
+def test_the_tui_takes_allow_write_before_or_after_the_run_ids(args):
+    """The implied `ui` goes first, so the TUI's own options may come before the run IDs too."""
+    ns = parse(args)
+    assert ns.command == "ui" and ns.allow_write is True and ns.run_ids == ["19063"]
+    assert parse(["19063"]).allow_write is False and parse([]).allow_write is False
+
+
+def test_demo_read_only():
+    assert parse(["demo", "--read-only"]).read_only is True and parse(["demo"]).read_only is False

@@ -3,10 +3,13 @@
 import re
 import subprocess
 
+from textual.binding import Binding
+
 from tests.conftest import ROOT
 from tui.cli import exitcodes
 from tui.cli.main import COMMANDS
 from tui.core.environments import ENVIRONMENTS
+from tui.ui.keys import BY_ID, readme_table
 from tui.ui.screens.main import MainScreen
 
 README = (ROOT / "README.md").read_text()
@@ -40,13 +43,26 @@ def test_every_command_and_environment_documented():
         assert f"| {name} |" in README and env.base_url in README
 
 
-def test_every_main_screen_key_documented():
-    names = {"slash": "/", "plus": "+", "minus": "-", "delete": None, "escape": None, "question_mark": "?"}
-    for binding in MainScreen.BINDINGS:
-        for key in binding.key.split(","):
-            shown = names.get(key, key)
-            if shown:
-                assert f"`{shown}`" in README, key
+def test_keys_table_is_the_action_table():
+    """README's keys table is generated from tui/ui/keys.py: regenerate it with `python -m tui.ui.keys`."""
+    table = README.split("<!-- keys-table -->\n")[1].split("\n<!-- /keys-table -->")[0]
+    assert table == readme_table()
+
+
+def test_every_binding_of_every_screen_is_in_the_action_table():
+    """No screen declares a key outside the table (so README, help and the palette see it)."""
+    from tui.ui.app import ZwrApp
+    from tui.ui.screens.confirm import ConfirmWrite
+    from tui.ui.screens.help import HelpScreen
+    from tui.ui.screens.modals import LabelEntry, ObjectIdEntry, RawJson, RunIdEntry
+    from tui.ui.screens.taskdetail import TaskDetailScreen
+    from tui.ui.screens.tasks import TasksScreen
+
+    owners = (ZwrApp, MainScreen, TasksScreen, HelpScreen, RunIdEntry, LabelEntry, ObjectIdEntry, RawJson)
+    for owner in (*owners, TaskDetailScreen, ConfirmWrite):
+        for binding in owner.BINDINGS:
+            assert isinstance(binding, Binding) and binding.id in BY_ID, (owner.__name__, binding)
+            assert BY_ID[binding.id].keys == binding.key, binding
 
 
 def test_screenshot_exists():

@@ -227,3 +227,70 @@ def test_tasks_grouped_by_error(snap_compare):
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+# ----------------------------------------------------------------------------- issue 13: what a new user sees first
+
+SMALL = [(80, 24), (60, 20)]
+
+
+@pytest.mark.parametrize("size", SMALL, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_first_screen(snap_compare, frozen_sim, size):
+    """The first screen: no toast over it, the footer starts with help and quit."""
+    app = make_app(frozen_sim, ALL, frozen=True, interval=60)
+    assert snap_compare(app, terminal_size=size, run_before=prepare(app))
+
+
+@pytest.mark.parametrize("size", SMALL, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_help(snap_compare, frozen_sim, size):
+    """Keys beside their descriptions in aligned columns, and how to close it."""
+    app = make_app(frozen_sim, [19063], frozen=True, interval=60)
+    assert snap_compare(app, terminal_size=size, run_before=prepare(app, keys=("question_mark",)))
+
+
+@pytest.mark.parametrize("size", SMALL, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_palette_on_the_tasks_screen(snap_compare, frozen_sim, size):
+    """The tasks screen's actions by what they do, with their keys; none of the watchlist's."""
+    app = make_app(frozen_sim, [19066], frozen=True, interval=60)
+
+    async def run_before(pilot):
+        await wait_for(lambda: 19066 in app.updates, pilot=pilot)
+        await pilot.press("t")
+        await wait_for(lambda: getattr(app.screen, "loads", 0) == 1, pilot=pilot)
+        await pilot.press("ctrl+p", *"task")
+        await wait_for(
+            lambda: app.screen.query("CommandList") and app.screen.query_one("CommandList").option_count >= 3,
+            pilot=pilot,
+        )
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SMALL, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_toast_over_a_selected_run(snap_compare, frozen_sim, size):
+    """A toast sits above the run's Request-Id line and the status line, never on them."""
+    app = make_app(frozen_sim, ALL, frozen=True, interval=60)
+    assert snap_compare(app, terminal_size=size, run_before=prepare(app, select=19066, keys=("c",)))
+
+
+@pytest.mark.parametrize("production", [False, True], ids=["sandbox", "production"])
+def test_confirmation_of_a_stop(snap_compare, frozen_sim, production):
+    """The question before a write at 80x24: what, where (red PRODUCTION), Cancel focused; in
+    production the box for the run ID has the focus and the confirm button is disabled."""
+    import dataclasses
+
+    from tui.ui.screens.confirm import ConfirmWrite
+
+    app = make_app(frozen_sim, [19065, 19066], frozen=True, production=production, interval=60, allow_write=True)
+
+    async def run_before(pilot):
+        await wait_for(lambda: 19065 in app.updates and 19066 in app.updates, pilot=pilot)
+        writes = app.session.writes  # the simulator's port changes every run: the picture must not
+        writes.writer = dataclasses.replace(writes.writer, environment="Simulator (http://127.0.0.1:8765)")
+        app.main.watchlist.select_run(19065)
+        await pilot.press("X")
+        await wait_for(lambda: isinstance(app.screen, ConfirmWrite), pilot=pilot)
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -196,6 +196,7 @@ async def test_notifications_and_bell_on_state_change():
     scenario = Scenario([RunSpec(7, "WF-1-7", 10, created_ago=0, queued_for=1.5, duration=2.0, errors=2)])
     with Simulator(scenario) as sim:
         app = make_app(sim, [7], interval=0.1, bell=True)
+        app.quiet_start = 0  # this run changes state within the first seconds
         rings = []
         app.bell = lambda: rings.append(1)
         async with app.run_test(size=(120, 40)) as pilot:

@@ -12,6 +12,9 @@ the screen with its own model of the truth, computed independently of the widget
 - exactly one row is highlighted, it is the selected run, and it is on screen;
 - the detail panel's header names the selected run and its status.
 
+Now and then the walk stops the selected run (X): the question is answered or cancelled, and
+a confirmed stop stays on the wire for a few steps while the checks go on (issue 15).
+
 The tasks screen gets the same treatment with a 250-task run that progresses while the
 screen is open (it must reload, keep the cursor on the same task and filter correctly).
 Each walk is several hundred steps; failures print the seed, the step log and the screen.
@@ -138,7 +141,7 @@ class RunState:
 
     def elapsed(self) -> int:
         if self.status in ("Finished", "Stopped"):
-            return self.created_ago - self.updated_ago
+            return max(0, self.created_ago - self.updated_ago)  # the app clamps odd data at 0
         return self.created_ago
 
 
@@ -337,13 +340,62 @@ def progress(rng: random.Random, state: RunState) -> str:
 FILTERS = ["5001", "errors", "proc", "fin", "queued", "wf-02", "zzz", "50"]
 
 
+async def stop_step(rng: random.Random, app, poller: ScriptedPoller, pilot, model: Model, log: list[str]):
+    """X on the selected run, answered as Zuora would answer the model; confirmed (the stop then
+    stays on the wire for a few steps) or cancelled. Returns (run ID, the send's future, steps)."""
+    from tui.core import actions as A
+    from tui.poll.writes import Outcome
+    from tui.ui.screens.confirm import ConfirmWrite
+
+    run_id = model.selected
+    await press(pilot, "X")
+    await settle_until(lambda: poller.calls, pilot=pilot)
+    _, prepared = poller.calls.pop()
+    plan = A.plan_stop(model.runs[run_id].run())
+    prepared.set_result(plan)
+    if plan.nothing_to_do:
+        await settle_until(lambda: app.session.writes.busy is None, pilot=pilot)
+        log.append(f"X {run_id}: nothing to do")
+        return None
+    await settle_until(lambda: isinstance(app.screen, ConfirmWrite), pilot=pilot)
+    if rng.random() < 0.3:
+        await press(pilot, "escape")
+        await settle_until(lambda: poller.calls, pilot=pilot)
+        poller.calls.pop()[1].set_result(Outcome(()))  # the cancel, recorded
+        log.append(f"X {run_id}: cancelled")
+        return None
+    await press(pilot, "tab", "enter")
+    await settle_until(lambda: poller.calls and app.screen is app.main, pilot=pilot)
+    log.append(f"X {run_id}: stop on the wire")
+    return run_id, poller.calls.pop()[1], rng.randint(1, 6)
+
+
+async def stop_answered(app, poller: ScriptedPoller, pilot, model: Model, run_id: int, future, log: list[str]):
+    """Zuora accepts the stop: the run goes Stopping (the refresh that follows shows it)."""
+    from tui.core import actions as A
+    from tui.poll.writes import Outcome
+
+    future.set_result(Outcome((A.Record(A.STOP, run_id, None, A.DONE, f"Stop of run {run_id} sent."),)))
+    state = model.runs.get(run_id)
+    if state is not None and state.status not in ("Finished", "Stopped", "Stopping"):
+        c = state.counts
+        c["stopped"] += c["queued"] + c["pending"]
+        c["queued"] = c["pending"] = 0
+        state.status, state.fetched, state.error = "Stopping", True, None
+        poller.deliver([state.update()])
+    await settle_until(lambda: app.session.writes.busy is None, pilot=pilot)
+    log.append(f"stop of {run_id} answered")
+
+
 async def walk(seed: int, steps: int) -> None:
     rng = random.Random(seed)
     ids = list(range(50001, 50033))  # 32 runs: far more than the 7 rows an 80x24 screen shows
     spare = list(range(50101, 50131))
     model = Model(initial_runs(rng, ids))
-    app, poller = scripted_app(ids)
+    app, poller = scripted_app(ids, allow_write=True)
     log: list[str] = []
+    writes_rng = random.Random(seed + 1000)  # its own stream: the other steps stay as they were
+    in_flight = None  # (run ID, future, steps left) of a stop on the wire
     async with app.run_test(size=SIZE) as pilot:
         terminal = Terminal(app, *SIZE)
         await pilot.pause()
@@ -358,6 +410,13 @@ async def walk(seed: int, steps: int) -> None:
         checker.check()
         table = app.main.watchlist
         for step in range(steps):
+            if in_flight is not None:  # the watchlist must keep telling the truth meanwhile
+                run_id, future, left = in_flight
+                in_flight = (run_id, future, left - 1) if left else None
+                if not left:
+                    await stop_answered(app, poller, pilot, model, run_id, future, log)
+            elif model.selected is not None and writes_rng.random() < 0.05:
+                in_flight = await stop_step(writes_rng, app, poller, pilot, model, log)
             before = model.order()
             roll = rng.random()
             if roll < 0.42:
@@ -405,9 +464,10 @@ async def walk(seed: int, steps: int) -> None:
                 await press(pilot, "a", *" ".join(map(str, new)).replace(" ", ","), "enter")
                 for run_id in new:
                     model.runs[run_id] = initial_runs(rng, [run_id])[run_id]
+                if new[0] not in model.order():
+                    model.filter = ""  # the filter would hide the run just added: it is cleared
                 model.reselect(before, model.order())
-                if new[0] in model.order():
-                    model.selected = new[0]
+                model.selected = new[0]  # what was added is selected
                 log.append(f"a {new}")
             elif roll < 0.94 and model.selected is not None and len(model.runs) > 12:
                 gone = model.selected
@@ -432,6 +492,7 @@ async def walk(seed: int, steps: int) -> None:
                 await pilot.resize_terminal(*SIZE)
                 log.append(f"resize {size} and back")
             model.reselect(before, model.order())
+            app.clear_notifications()  # the writes' notices lie over the rows; they are not what is checked
             await settle(pilot)
             try:
                 checker.check()
@@ -441,6 +502,7 @@ async def walk(seed: int, steps: int) -> None:
                     f"seed {seed}, step {step}: {exc}\nlast steps: {log[-8:]}\n"
                     f"sort {model.sort!r} filter {model.filter!r} selected {model.selected}\n{screen}"
                 ) from None
+        assert any(entry.endswith("answered") for entry in log), "no stop was ever on the wire in this walk"
 
 
 @pytest.mark.parametrize("seed", [11, 23, 37])

@@ -148,7 +148,7 @@ async def test_groups_follow_the_error_count_and_old_groups_are_never_shown_as_c
             await settle(pilot)
         assert poller.loads == [5]
         # two more errors, one of a new kind; the listing is held on its way
-        poller.hold = True
+        poller.hold_tasks = True
         tasks += [failed_task(3, "WorkflowError::Timeout", "Timed out after 30 seconds"), ok_task(4)]
         tasks.append(failed_task(5, "WorkflowError::Callout", "Callout response was 500 after 3 tries."))
         state.counts.update(counts(4, 2, queued=4))

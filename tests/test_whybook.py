@@ -76,7 +76,7 @@ def test_a_failed_definition_is_kept_until_retry_and_a_forgotten_listing_is_drop
     update = dataclasses.replace(t.state.update(), run=Run.parse(raw))
     t.book.apply([update])
     t.poller.workflows["42"] = lambda: (_ for _ in ()).throw(PermissionDenied("no", status=403))
-    t.poller.hold = True
+    t.poller.hold_tasks = True
     t.why.want(1)
     t.deliver()
     assert isinstance(t.why.workflow("42"), PermissionDenied) and t.poller.workflow_loads == ["42"]
@@ -94,7 +94,7 @@ def test_a_failed_definition_is_kept_until_retry_and_a_forgotten_listing_is_drop
 
 def test_an_old_listing_arriving_after_a_new_one_started_is_ignored():
     t = setup(1, task_lists={1: lambda: TaskList(1, errors(1), 1, None)})
-    t.poller.hold = True
+    t.poller.hold_tasks = True
     t.why.want(1)
     stale = DigestLoaded(1, 1, TaskList(1, errors(1), 1, None), None, 0.0, 0.1, ticket=999)
     assert not t.why.apply(stale) and t.why.digest(1) is None  # not the listing on its way

@@ -171,9 +171,11 @@ class ScriptedPoller:
         self.workflows = workflows or {}  # workflow_id -> callable returning a WorkflowResult (or raising)
         self.workflow_loads: list[str] = []
         self.searches = searches or {}  # object_id -> callable returning a TaskSearch
-        self.hold = False  # True: task listings wait for ``release``
+        self.hold_tasks = False  # True: task listings wait for ``release``
         self.held: list = []
         self.closed = False
+        self.calls: list = []  # (work, future) of every call(): the test answers them (writes)
+        self.holds: list[tuple[int, float]] = []
 
     def attach(self, sink) -> None:
         self.sink = sink
@@ -217,7 +219,7 @@ class ScriptedPoller:
 
         future = concurrent.futures.Future()
         self.loads.append(run_id)
-        if self.hold:  # answered when the test says so (``release``): a listing still on its way
+        if self.hold_tasks:  # answered when the test says so (``release``): a listing still on its way
             self.held.append((run_id, future))
             return future
         self._answer(run_id, future)
@@ -268,6 +270,18 @@ class ScriptedPoller:
         from tui.core.search import TaskSearch
 
         return self._settled(self.searches.get(query.object_id), lambda: TaskSearch(query, (), 1, None))
+
+    def hold(self, run_id: int, seconds: float) -> None:
+        self.holds.append((run_id, seconds))
+
+    def call(self, work):
+        """A write (or its preparation) for the poll thread: left pending until the test sets
+        the future's result, so a test can keep a write 'on the wire' as long as it likes."""
+        import concurrent.futures
+
+        future = concurrent.futures.Future()
+        self.calls.append((work, future))
+        return future
 
     def close(self, timeout: float = 5.0) -> None:
         self.closed = True

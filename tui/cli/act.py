@@ -25,7 +25,7 @@ from typing import Any
 from tui.cli import exitcodes
 from tui.cli.connect import connection_from
 from tui.cli.context import environment_name
-from tui.cli.output import Painter, write
+from tui.cli.output import Painter, put, write
 from tui.core import actions as A
 from tui.core.errors import BadInput, ConfigError, ZwrError
 from tui.core.lazy import lazy_module
@@ -138,8 +138,7 @@ class Session:
 
 
 def _ask(prompt: str) -> str:
-    sys.stderr.write(prompt)
-    sys.stderr.flush()
+    put(sys.stderr, prompt)  # through the output door, like every other byte
     try:
         line = sys.stdin.readline()
     except (OSError, ValueError):

@@ -53,9 +53,12 @@ def connection_from(ns: argparse.Namespace) -> Connection:
 
         profile = config_mod.load_config().profile(options.profile)
         if not ns.ask_token:
+            from tui.cli.output import write
             from tui.store.credentials import lookup_secret
 
-            secret_lookup = lookup_secret
+            def secret_lookup(base_url: str, client_id: str) -> Secret | None:
+                return lookup_secret(base_url, client_id, warn=lambda message: write(sys.stderr, message))
+
     return resolve(
         options, profile=profile, secret_lookup=secret_lookup, prompt_token=_prompt_token if ns.ask_token else None
     )

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from tui.core.client import WorkflowResult, ZuoraClient
-from tui.core.environments import environment_for
+from tui.core.environments import environment_name  # noqa: F401 - re-exported: the CLI's callers import it here
 from tui.core.errors import ZwrError
 from tui.core.lazy import lazy_module
 from tui.core.model import Run, Workflow
@@ -24,13 +24,6 @@ if TYPE_CHECKING:  # `zwr get` uses this module too, and needs neither
     from tui.core.report import Incident
 
 asyncio = lazy_module("asyncio")  # `zwr get` (blocking) imports this module and must not load asyncio
-
-
-def environment_name(base_url: str, label: str = "") -> str:
-    """ "US Production, Cloud 2 (https://rest.zuora.com)", the profile's label, or the URL."""
-    env = environment_for(base_url)
-    name = env.label if env is not None else label.strip()
-    return f"{name} ({base_url})" if name and name != base_url else base_url
 
 
 def _workflow_ids(runs: Iterable[Run]) -> list[str]:

@@ -8,13 +8,12 @@ async client. Both run the same request policy.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from tui.cli import exitcodes
 from tui.cli.connect import connection_from
 from tui.cli.context import fetch_workflows_blocking, workflow_for
-from tui.cli.output import Painter, callout_lines, error_line, summary, task_line, write
+from tui.cli.output import Painter, callout_lines, error_line, summary, task_line, write, write_json
 from tui.core.client import RunResult, ZuoraClient
 from tui.core.errors import BadResponse, ZwrError
 from tui.core.lazy import lazy_module
@@ -72,7 +71,7 @@ def _get(settings, auth, run_ids: list[int], as_json: bool) -> int:
     if as_json:
         payload = documents[0] if len(run_ids) == 1 and "error" not in documents[0] else documents
         if len(run_ids) > 1 or "error" not in documents[0]:
-            write(sys.stdout, json.dumps(payload, indent=2, ensure_ascii=False))
+            write_json(sys.stdout, payload)
     return code
 
 
@@ -95,8 +94,7 @@ async def _tasks(connection, run_id: int, ns: argparse.Namespace) -> int:
     selected = [t for t in listing.tasks if not ns.errors or t.status is TaskStatus.ERROR]
     request_id = listing.meta.request_id if listing.meta else None
     if ns.json:
-        # ASCII escapes keep C1 controls and bidi overrides from a server off the terminal, in valid JSON
-        write(sys.stdout, json.dumps([dict(t.raw) for t in selected], indent=2, ensure_ascii=True))
+        write_json(sys.stdout, [dict(t.raw) for t in selected])
         if listing.left_out:
             write(sys.stderr, f"note: run {run_id}: {plural(listing.left_out, 'task')} of another run left out")
     else:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import math
 import sys
 
 from tui.cli import exitcodes
 from tui.cli.connect import connection_from
-from tui.cli.output import Painter, error_line, task_line, write
+from tui.cli.output import Painter, error_line, task_line, write, write_json
 from tui.core.client import RunResult, ZuoraClient
 from tui.core.errors import BadInput, BadResponse, ZwrError
 from tui.core.model import Task, TaskStatus
@@ -93,7 +92,7 @@ async def _find(connection, query: TaskQuery, ns: argparse.Namespace) -> int | t
             raise answer
         statuses[run_id] = answer
     if ns.json:
-        write(sys.stdout, json.dumps(_document(search, runs, statuses), indent=2, ensure_ascii=True))
+        write_json(sys.stdout, _document(search, runs, statuses))
     else:
         _print(search, runs, statuses)
     code = exitcodes.OK

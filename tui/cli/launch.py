@@ -73,6 +73,6 @@ def ui(ns: argparse.Namespace) -> int:
         return exc.exit_code
     from tui.ui.app import ZwrApp
 
-    app = ZwrApp(connection, run_ids=run_ids, interval=ns.interval)
+    app = ZwrApp(connection, run_ids=run_ids, interval=ns.interval, allow_write=ns.allow_write)
     app.run()
     return app.return_code or 0

@@ -60,17 +60,21 @@ def parse(args: list[str]) -> argparse.Namespace | int:
     """The parsed namespace, or an exit code when the line names no command zwr knows."""
     index = _first_word(args)
     command: str | None = None
+    # An implied `ui` goes first, so the options before the run IDs are the TUI's own too
+    # (`zwr --allow-write --interval 2 19063`), not only the connection options.
     if index is None:
         if not _HELP.intersection(args):
-            args, command = [*args, "ui"], "ui"  # bare `zwr` or `zwr --profile p`: the TUI
+            args, command = ["ui", *args], "ui"  # bare `zwr` or `zwr --profile p`: the TUI
     elif args[index] == "--":
-        args, command = [*args[:index], "ui", *args[index + 1 :]], "ui"  # `zwr -- 19063`
+        args, command = ["ui", *args[:index], *args[index + 1 :]], "ui"  # `zwr -- 19063`
     elif args[index] in COMMANDS:
         command = args[index]
     else:
         if not _RUN_REF.fullmatch(args[index]) and not any(c.isdigit() for c in args[index]):
             return _unknown_command(args[index])
-        args, command = [*args[:index], "ui", *args[index:]], "ui"  # run IDs (or what the ID parser explains)
+        before = args[:index]
+        at = index if _HELP.intersection(before) else 0  # `zwr --help 19063`: zwr's help, as before
+        args, command = [*args[:at], "ui", *args[at:]], "ui"  # run IDs (or what the ID parser explains)
     parser = build_parser(only=command)
     ns = parser.parse_args(args)
     if ns.command == "help":
@@ -87,19 +91,15 @@ def parse(args: list[str]) -> argparse.Namespace | int:
     return fill_defaults(ns)
 
 
-def _setup_logging(debug: bool) -> None:
-    if not debug:
-        return
-    import logging
+def _run(ns: argparse.Namespace) -> int:
+    """Run the command with every log record going to stderr through the CLI's door
+    (``output.log_door``: secrets scrubbed, terminal codes neutralised; without ``--debug``
+    only warnings, as before)."""
+    from tui.cli.output import log_door, prepare_streams
 
-    from tui.core.redact import RedactingFilter
-
-    handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(RedactingFilter())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
+    prepare_streams()
+    with log_door(ns.debug):
+        return _dispatch(ns)
 
 
 def _dispatch(ns: argparse.Namespace) -> int:
@@ -149,10 +149,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(ns, int):
             return ns
         command = f"zwr {ns.command}"
-        _setup_logging(ns.debug)
-        return _dispatch(ns)
+        return _run(ns)
     except KeyboardInterrupt:
-        sys.stderr.write("\ninterrupted\n")
+        from tui.cli.output import write
+
+        write(sys.stderr, "\ninterrupted")
         return exitcodes.INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - the one place an unexpected failure becomes a message
         from tui.cli.crash import report

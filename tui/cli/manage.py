@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from tui.cli import exitcodes
-from tui.cli.output import write
+from tui.cli.output import write, write_json
 from tui.core.errors import BadInput, ZwrError
 from tui.core.text import printable
 
@@ -85,6 +85,17 @@ def _secret_target(insecure: bool):
     return store, f"the keyring ({info.describe()})"
 
 
+def _writable_config_dir(path: Path | None) -> None:
+    from tui.core.errors import ConfigError
+    from tui.store import paths
+
+    folder = (path or paths.config_file()).parent
+    try:
+        paths.ensure_private_dir(folder)
+    except OSError as exc:
+        raise ConfigError(f"Cannot save the profile: {exc.strerror or exc}. Nothing was asked or stored.") from None
+
+
 def login(ns: argparse.Namespace) -> int:
     from tui.core.environments import ENVIRONMENTS, resolve_base_url
     from tui.store.config import IMPLICIT_PROFILE, Profile, save_config
@@ -96,6 +107,7 @@ def login(ns: argparse.Namespace) -> int:
     env = ns.env or (existing.env if existing and not ns.base_url else None)
     base_url = resolve_base_url(env, ns.base_url or (existing.base_url if existing and not ns.env else None))
     target, where = _secret_target(ns.insecure_storage)
+    _writable_config_dir(cfg.path)  # like the keyring: checked before anything is asked
     interactive = _interactive()
     if not interactive and not ns.client_secret_stdin:
         raise BadInput(
@@ -293,7 +305,7 @@ def status(ns: argparse.Namespace) -> int:
         entries.append(entry)
     report["profiles"] = entries
     if getattr(ns, "json", False):
-        write(sys.stdout, json.dumps(report, indent=2))
+        write_json(sys.stdout, report)
         return exitcodes.OK
     url = effective.get("base_url")
     write(sys.stdout, f"Base URL:      {url or 'none'} — from {effective['base_url_source']}")
@@ -412,7 +424,7 @@ def bookmarks_cmd(ns: argparse.Namespace) -> int:
         if action == "list":
             items = store.list()
             if getattr(ns, "json", False):
-                write(sys.stdout, json.dumps([b.to_json() for b in items], indent=2, ensure_ascii=True))
+                write_json(sys.stdout, [b.to_json() for b in items])
             elif not items:
                 write(sys.stdout, f"No bookmarks in profile {profile}.")
             else:
@@ -442,7 +454,7 @@ def bookmarks_cmd(ns: argparse.Namespace) -> int:
             )
         elif action == "export":
             payload = {"version": 1, "bookmarks": [b.to_json() for b in store.list()]}
-            write(sys.stdout, json.dumps(payload, indent=2, ensure_ascii=True))
+            write_json(sys.stdout, payload)
         elif action == "import":
             entries = _read_import(ns.file)
             parsed = [b for b in (Bookmark.from_json(e) for e in entries) if b is not None]

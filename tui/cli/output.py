@@ -1,20 +1,32 @@
-"""Plain-text rendering of runs and tasks for terminals and logs (no Rich, no Textual).
+"""Plain-text rendering of runs and tasks, and the one door every CLI byte goes out through.
 
-Server text is passed through ``printable`` so names with escape codes cannot drive the
-terminal. Colour only when writing to a TTY and ``NO_COLOR`` is unset.
+The door: ``write`` (and ``rewrite_line`` for watch's live line, ``write_json`` for ``--json``,
+``log_handler`` for log records) passes the whole text through ``terminal_safe``, whatever it
+holds, so a server string that reached a message without ``printable`` still cannot drive the
+terminal (tests/test_sanitise.py checks that no other module in ``tui/cli`` writes to a stream).
+Per field, server text also goes through ``printable`` for layout: one line, length capped.
+
+Colour only when writing to a TTY and ``NO_COLOR`` is unset. ``Painter`` cannot emit escape
+codes itself (the door would neutralise them): it leaves marks that carry a random per-process
+nonce and a colour number, and the door turns exactly those marks, and nothing a server could
+send, into SGR colour codes.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import re
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TextIO
 
 from tui.core.errors import ZwrError
 from tui.core.model import Run, Task, TaskStatus, Workflow
 from tui.core.present import TASK_STATES, badge, fmt_duration, fmt_utc, is_stuck, workflow_summary
-from tui.core.text import printable
+from tui.core.text import json_text, printable, terminal_safe
 
 MAX_MESSAGE_LINES = 10
 
@@ -30,15 +42,39 @@ TONES = {
 }
 
 
+_NONCE = os.urandom(8).hex()  # a server cannot forge a colour mark without it
+_MARK = re.compile(f"\x00{_NONCE}([0-9;]{{1,8}})\x00")
+
+
+def _mark(code: str) -> str:
+    return f"\x00{_NONCE}{code}\x00"
+
+
 class Painter:
     def __init__(self, stream: TextIO, enabled: bool | None = None) -> None:
         if enabled is None:
-            enabled = stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+            enabled = _isatty(stream) and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
         self.enabled = enabled
 
     def __call__(self, text: str, tone: str) -> str:
+        """``text`` marked for colour; ``render`` turns the marks into SGR codes."""
         code = TONES.get(tone)
-        return f"\x1b[{code}m{text}\x1b[0m" if self.enabled and code else text
+        return f"{_mark(code)}{text}{_mark('0')}" if self.enabled and code else text
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # closed or replaced streams
+        return False
+
+
+def render(text: str) -> str:
+    """What goes to the terminal: ``text`` made safe (``terminal_safe``), colour marks as SGR codes."""
+    if "\x00" not in text:
+        return terminal_safe(text)
+    parts = _MARK.split(text)  # text, code, text, code, ..., text
+    return "".join(terminal_safe(part) if i % 2 == 0 else f"\x1b[{part}m" for i, part in enumerate(parts))
 
 
 def bar(run: Run, width: int = 40) -> str:
@@ -162,8 +198,33 @@ def error_line(error: ZwrError, paint: Painter, prefix: str = "") -> str:
 
 
 def write(stream: TextIO, text: str) -> None:
+    """One line (or several) of output, through the door: nothing in ``text`` can act on the terminal."""
+    _emit(stream, render(text) + "\n")
+
+
+def put(stream: TextIO, text: str) -> None:
+    """``write`` without the added newline (argparse's usage and help)."""
+    _emit(stream, render(text))
+
+
+def rewrite_line(stream: TextIO, text: str) -> None:
+    """Replace the terminal's current line with ``text`` (watch's live line on a TTY); only the
+    carriage return and erase-line code in front are ours, ``text`` goes through the door."""
+    _emit(stream, "\r\x1b[K" + render(text.replace("\n", " ")))
+
+
+def write_json(stream: TextIO, value: object) -> None:
+    """``--json``: the same bytes on a terminal and in a pipe (a pipe often ends on a terminal:
+    ``| less``, ``| tee``). Valid JSON that parses to exactly what Zuora sent; controls, C1, bidi
+    and format characters as ``\\uXXXX`` escapes; other non-ASCII as UTF-8, or escaped too when
+    the stream's encoding is not UTF-8."""
+    encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("_", "-")
+    write(stream, json_text(value, ascii_only=encoding not in ("utf-8", "utf8")))
+
+
+def _emit(stream: TextIO, text: str) -> None:
     try:
-        stream.write(text + "\n")
+        stream.write(text)
         stream.flush()
     except BrokenPipeError:  # `zwr get ... | head` must not print a traceback
         try:
@@ -171,3 +232,56 @@ def write(stream: TextIO, text: str) -> None:
         except OSError:
             pass
         raise SystemExit(0) from None
+
+
+def prepare_streams() -> None:
+    """Never a crash on an output encoding that cannot show a character (a Latin-1 locale and
+    ``✔``): such characters are written as backslash escapes instead."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # a detached or closed stream: nothing to protect
+                pass
+
+
+class LogDoor(logging.Handler):
+    """The CLI's only log sink: each record, its arguments and any traceback scrubbed of secrets
+    (``RedactingFilter`` and ``scrub``) and written through ``write``, whatever library logged
+    it, so a request ID or URL from a server is logged as text, never as terminal codes. It
+    looks ``sys.stderr`` up on every record (tests and callers may replace the stream)."""
+
+    def __init__(self, debug: bool) -> None:
+        from tui.core.redact import RedactingFilter
+
+        super().__init__(logging.DEBUG if debug else logging.WARNING)
+        self.addFilter(RedactingFilter())
+        # without --debug: warnings only, one line each (what logging's last resort printed)
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s" if debug else None))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from tui.core.redact import scrub
+
+        try:
+            text = scrub(self.format(record))
+        except Exception:  # noqa: BLE001 - a broken record must not break the command
+            self.handleError(record)
+            return
+        write(sys.stderr, text)
+
+
+@contextlib.contextmanager
+def log_door(debug: bool) -> Iterator[None]:
+    """Route every log record through ``LogDoor`` while a command runs, then leave logging as it
+    was (``main`` may run more than once in a process: tests, ``zwr demo --headless``)."""
+    root = logging.getLogger()
+    door, level = LogDoor(debug), root.level
+    root.addHandler(door)
+    if debug:
+        root.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        root.removeHandler(door)
+        root.setLevel(level)

@@ -17,7 +17,9 @@ from __future__ import annotations
 import argparse
 import functools
 import math
+import sys
 from collections.abc import Callable
+from typing import TextIO
 
 from tui import __version__
 
@@ -255,13 +257,17 @@ HELP: dict[str, tuple[str, str, str]] = {
     "ui": (
         "open the TUI (what `zwr RUN_ID...` does); needs a terminal",
         "Open the Textual app on these runs. Run IDs and run URLs are accepted; free text is a\n"
-        "feature of the app's `a` dialog. stdin and stdout must be a terminal.",
-        "  zwr 19063 19064\n  zwr --profile prod ui\n  zwr ui https://rest.zuora.com/workflows/workflow_runs/19063",
+        "feature of the app's `a` dialog. stdin and stdout must be a terminal. Stop and rerun (X, F, R)\n"
+        "need the profile's allow_write or --allow-write, and are confirmed in a dialog.",
+        "  zwr 19063 19064\n  zwr --profile prod ui\n  zwr ui https://rest.zuora.com/workflows/workflow_runs/19063\n"
+        "  zwr --profile sandbox --allow-write 19066   # X stops a run, F reruns its failed tasks",
     ),
     "demo": (
         "the simulator and the TUI in one process: no Zuora account needed",
-        "Start the embedded Zuora Workflow API simulator and open the TUI on its demo runs.",
-        "  zwr demo\n  zwr demo --speed 5 --fault-rate 0.1   # faster runs, 10% random faults\n  zwr demo --headless",
+        "Start the embedded Zuora Workflow API simulator and open the TUI on its demo runs. Writes are\n"
+        "on (stop a run with X, rerun failed tasks with F; confirmed); --read-only refuses them.",
+        "  zwr demo\n  zwr demo --speed 5 --fault-rate 0.1   # faster runs, 10% random faults\n  zwr demo --headless\n"
+        "  zwr demo --read-only                   # writes refused, as a read-only profile does",
     ),
     "sim": (
         "the Zuora Workflow API simulator alone, on 127.0.0.1",
@@ -320,6 +326,13 @@ class ZwrParser(argparse.ArgumentParser):
     def format_help(self) -> str:
         self._short_usage()
         return super().format_help()
+
+    def _print_message(self, message: str, file: TextIO | None = None) -> None:
+        """Usage, help and errors (which quote what was typed) go out through the CLI's door too."""
+        if message:
+            from tui.cli.output import put
+
+            put(file or sys.stderr, message)
 
 
 def _command(sub, name: str, parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:
@@ -457,6 +470,11 @@ def _ui(p: argparse.ArgumentParser, connection: argparse.ArgumentParser) -> None
     p.add_argument(
         "--interval", type=seconds(MIN_POLL_INTERVAL, 3600), metavar="S", help="poll interval (default 5, at least 1)"
     )
+    p.add_argument(
+        "--allow-write",
+        action="store_true",
+        help="allow stop and rerun (X, F, R keys; always confirmed) even if the profile is read-only (the default)",
+    )
 
 
 def _simulator(p: argparse.ArgumentParser, connection: argparse.ArgumentParser) -> None:
@@ -494,6 +512,9 @@ def _simulator(p: argparse.ArgumentParser, connection: argparse.ArgumentParser) 
             "--interval", type=seconds(MIN_POLL_INTERVAL, 3600), default=2.0, metavar="S", help="poll interval"
         )
         p.add_argument("--headless", action="store_true", help="print the runs instead of opening the TUI")
+        p.add_argument(
+            "--read-only", action="store_true", help="refuse writes (stop, rerun) as a read-only profile does"
+        )
 
 
 def _auth(p: argparse.ArgumentParser, connection: argparse.ArgumentParser) -> None:

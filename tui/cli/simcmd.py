@@ -100,7 +100,7 @@ def demo(ns: argparse.Namespace) -> int:
             auth_source="simulator",
             profile="demo",
             label="Simulator (demo)",
-            allow_write=True,  # the demo is the one place writes are on by default (its own simulator)
+            allow_write=not ns.read_only,  # the demo is the one place writes are on by default (its own simulator)
         )
         app = ZwrApp(connection, run_ids=run_ids, interval=ns.interval, demo=True)
         app.run()

@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 
 from tui.cli import exitcodes
 from tui.cli.connect import connection_from
-from tui.cli.output import Painter, error_line, progress_line, summary, write
+from tui.cli.output import Painter, error_line, progress_line, rewrite_line, summary, write
 from tui.core.client import ZuoraClient
 from tui.core.errors import ZwrError
 from tui.core.model import Phase, Run
@@ -142,16 +142,14 @@ class Watch:
 
     def _close_line(self) -> None:
         if self.line_open:
-            sys.stdout.write("\n")
-            sys.stdout.flush()
+            write(sys.stdout, "")
             self.line_open = False
 
     def _show(self, run: Run) -> None:
         line = printable(time.strftime("%H:%M:%S ") + progress_line(run, datetime.now(UTC)), 300)
         key = (run.status, run.tasks)
         if self.tty:
-            sys.stdout.write("\r\x1b[K" + line)
-            sys.stdout.flush()
+            rewrite_line(sys.stdout, line)
             self.line_open = True
         elif key != self.last_key:
             write(sys.stdout, line)

@@ -56,6 +56,14 @@ def environment_for(base_url: str) -> Environment | None:
     return None
 
 
+def environment_name(base_url: str, label: str = "") -> str:
+    """ "US Production, Cloud 2 (https://rest.zuora.com)", the profile's label, or the URL
+    (the CLI's confirmations and reports and the TUI's confirmation modal say it the same way)."""
+    env = environment_for(base_url)
+    name = env.label if env is not None else label.strip()
+    return f"{name} ({base_url})" if name and name != base_url else base_url
+
+
 def resolve_base_url(env: str | None = None, base_url: str | None = None) -> str:
     """Return a validated base URL from an environment name or a URL (URL wins)."""
     if base_url:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from tui.core.model import Outcome, Phase, Run, Workflow
 from tui.core.ratelimit import RateLimit
@@ -52,7 +52,7 @@ def badge(run: Run) -> Badge:
         return Badge("▶", "Processing", "error" if errors else "active", detail)
     if phase is Phase.QUEUED:
         return Badge("◌", "Queued", "queued", "waiting to start")
-    return Badge("?", run.status_label, "unknown", "status not recognised")
+    return Badge("?", printable(run.status_label, 60), "unknown", "status not recognised")  # Zuora's word, made safe
 
 
 def is_stuck(run: Run, now: datetime | None = None, threshold: float = STUCK_AFTER) -> bool:
@@ -96,6 +96,19 @@ def fmt_local(moment: datetime | None) -> str:
         return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
     except (OverflowError, ValueError, OSError):  # a date at the edge of the calendar in a far zone
         return fmt_utc(moment)
+
+
+def local_time(moment: datetime | None) -> str | None:
+    """The local time of ``moment``, or None where local time is UTC then (the UTC time, always
+    shown, already says it: one timestamp, not the same one twice)."""
+    if moment is None:
+        return None
+    try:
+        if moment.astimezone().utcoffset() == timedelta(0):
+            return None
+    except (OverflowError, ValueError, OSError):
+        return None
+    return fmt_local(moment)
 
 
 def plural(count: int, noun: str) -> str:

@@ -5,6 +5,8 @@ Cadence per run:
 - active, queued, stopping: every ``interval`` (with ±10% jitter so runs spread out);
 - settling (Finished with pending tasks): every ``max(interval, settling_interval)``;
 - done (Finished with nothing pending, or Stopped): polling stops; ``refresh`` fetches again;
+  ``hold`` keeps a done run polled every ``interval`` for a while (after a write: a rerun of a
+  task of an ended run, whether or not Zuora marks the run active again while it runs);
 - after a retryable error: backoff doubling from ``interval`` up to ``max_backoff``, or
   Zuora's ``Retry-After`` (clamped to ``max_backoff``); after a permanent error
   (401/403/404/bad input): stop, keep the last good data, mark it stale;
@@ -117,6 +119,7 @@ class _Watch:
     polls: int = 0
     in_flight: bool = False
     refresh_pending: bool = False  # refresh() arrived while a fetch was in flight: fetch again after it
+    hold_until: float | None = None  # (clock) keep polling until then even if the run looks done
 
 
 def transitions(before: Run | None, after: Run) -> tuple[str, ...]:
@@ -229,6 +232,14 @@ class PollEngine:
             else:
                 watch.refresh_pending = watch.in_flight
                 watch.wake.set()
+
+    def hold(self, run_id: int, seconds: float) -> None:
+        """Keep polling ``run_id`` every ``interval`` for ``seconds`` even when it looks done
+        (0 releases it: a done run's loop then ends after its next poll). Call ``refresh``
+        to restart a loop that has already ended."""
+        watch = self._watches.get(run_id)
+        if watch is not None:
+            watch.hold_until = self.clock() + seconds if seconds > 0 else None
 
     def active_loops(self) -> int:
         return sum(1 for w in self._watches.values() if w.task and not w.task.done())
@@ -350,6 +361,8 @@ class PollEngine:
             watch.fetched_at = self.wallclock()
             watch.history.add(Sample(self.clock(), run.tasks.done, run.tasks.error, run.tasks.effective_total))
             delay = self._delay_after_success(run)
+            if delay is None and watch.hold_until is not None and self.clock() < watch.hold_until:
+                delay = self.interval  # held after a write: keep looking until it settles
             if delay is None:
                 self._emit(watch, transitions(before, run), polling=False, delay=None)
                 if watch.refresh_pending:

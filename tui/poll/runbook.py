@@ -137,6 +137,17 @@ class RunBook:
         self._publish(BookChange(runs=frozenset([run_id]), membership=True))
         return True
 
+    def restore(self, run_id: int, position: int, update: RunUpdate | None = None) -> bool:
+        """Watch a run again at ``position`` in the order (undoing ``unwatch``), with the state
+        last known of it (its ``fetched_at`` says how old that is) until the next poll."""
+        if run_id in self._updates:
+            return False
+        items = list(self._updates.items())
+        items.insert(max(0, min(position, len(items))), (run_id, update or RunUpdate.placeholder(run_id)))
+        self._updates = dict(items)
+        self._publish(BookChange(runs=frozenset([run_id]), membership=True))
+        return True
+
     def apply(self, updates: Iterable[RunUpdate]) -> BookChange:
         """Take a batch from the engine; updates of runs no longer watched are dropped."""
         changed: set[int] = set()

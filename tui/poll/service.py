@@ -65,6 +65,8 @@ class Poller(Protocol):
     ) -> concurrent.futures.Future[TaskList]: ...
     def load_workflow(self, workflow_id: str) -> concurrent.futures.Future[WorkflowResult]: ...
     def find_tasks(self, query: TaskQuery, max_pages: int) -> concurrent.futures.Future[TaskSearch]: ...
+    def hold(self, run_id: int, seconds: float) -> None: ...
+    def call(self, work: Callable[[ZuoraClient], Awaitable[T]]) -> concurrent.futures.Future[T]: ...
     def close(self, timeout: float = 5.0) -> None: ...
 
 
@@ -118,6 +120,8 @@ class PollThread:
         self._closed = False
         self._started = False
         self._stopped = threading.Event()
+        self._calls: set[concurrent.futures.Future] = set()  # call()s under way: close() lets them end
+        self._calls_lock = threading.Lock()
         self.batches = 0  # batches delivered (tests and benchmarks read it)
 
     # ------------------------------------------------------------------ read-only state (any thread)
@@ -201,6 +205,10 @@ class PollThread:
         if not self._started:
             self._loop.close()
             return
+        with self._calls_lock:
+            calls = list(self._calls)
+        if calls:  # a write on the wire is let finish (and be recorded) rather than cut off
+            concurrent.futures.wait(calls, timeout=timeout)
         try:
             self._loop.call_soon_threadsafe(self._loop.stop)
         except RuntimeError:
@@ -276,14 +284,14 @@ class PollThread:
         self._focused = focused
         self._engine_call("set_focus", focused)
 
-    def _submit(self, call: Callable[[ZuoraClient], Awaitable[T]]) -> concurrent.futures.Future[T]:
-        """Run ``call(client)`` in the poll thread's loop; cancel the returned future to abandon it."""
+    def _submit(self, work: Callable[[ZuoraClient], Awaitable[T]]) -> concurrent.futures.Future[T]:
+        """Run ``work(client)`` in the poll thread's loop; cancel the returned future to abandon it."""
 
         async def run() -> T:
             client = self._client
             if client is None:
                 raise RuntimeError("the poll thread has no client")
-            return await call(client)
+            return await work(client)
 
         if self._closed:
             future: concurrent.futures.Future[T] = concurrent.futures.Future()
@@ -304,6 +312,28 @@ class PollThread:
     def find_tasks(self, query: TaskQuery, max_pages: int) -> concurrent.futures.Future[TaskSearch]:
         """Search the tasks of every run (``zwr find``'s query) in the poll thread."""
         return self._submit(lambda client: client.find_tasks(query, max_pages=max_pages))
+
+    def hold(self, run_id: int, seconds: float) -> None:
+        """Keep polling a run for ``seconds`` even if it looks done (``PollEngine.hold``)."""
+        self._engine_call("hold", run_id, seconds)
+
+    def call(self, work: Callable[[ZuoraClient], Awaitable[T]]) -> concurrent.futures.Future[T]:
+        """Run ``work(client)`` in the poll thread, on its client; the future has its result.
+
+        The UI's writes (stop, rerun) and the reads that prepare them go through here, so no
+        request (and no audit-file write) happens on the UI loop. ``close`` waits for calls under
+        way (up to its timeout) before it stops the loop: a write is not cut off by quitting (the
+        reads above are not waited for: ``_submit`` alone)."""
+        future = self._submit(work)
+        if not future.done():
+            with self._calls_lock:
+                self._calls.add(future)
+            future.add_done_callback(self._call_done)
+        return future
+
+    def _call_done(self, future: concurrent.futures.Future) -> None:
+        with self._calls_lock:
+            self._calls.discard(future)
 
     # ------------------------------------------------------------------ batching (poll thread)
 

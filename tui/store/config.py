@@ -1,7 +1,9 @@
 """The TOML config file: named profiles (tenants) and UI settings.
 
-Only non-secret settings live here. Unknown keys written by a newer zwr are kept on save.
-A config that does not parse is backed up and reported; zwr then starts with defaults.
+Only non-secret settings live here. Read with ``tomllib`` (fast, stdlib: every command reads
+it); written with ``tomlkit``, which edits the user's own document so that comments, layout
+and unknown keys survive a save. A config that does not parse is backed up and reported; zwr
+then starts with defaults.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from tui.store import paths
 from tui.store.atomic import atomic_write, backup_corrupt, file_lock
 
 IMPLICIT_PROFILE = "default"  # names "no profile": environment only, bookmarks-default.json
+MAX_CONFIG_BYTES = 1024 * 1024  # a hand-written config is a few KB; a bigger file is not one
 UI_RANGES = {"interval": (1.0, 3600.0)}  # [ui] numbers outside these are ignored (with a warning)
 PROFILE_KEYS = (
     "env",
@@ -142,6 +145,10 @@ def load_config(path: Path | None = None) -> Config:
         return Config(path=path)
     except OSError as exc:
         return Config(path=path, warning=f"Cannot read config {path}: {exc.strerror}. Using defaults.")
+    if len(raw) > MAX_CONFIG_BYTES:
+        backup = backup_corrupt(path)
+        where = f" It was moved to {backup}." if backup else ""
+        return Config(path=path, warning=f"Config file {path} is over 1 MB: not a zwr config.{where} Using defaults.")
     try:
         data = tomllib.loads(raw.decode("utf-8"))
         profiles_table = data.pop("profiles", {}) or {}
@@ -172,57 +179,96 @@ def load_config(path: Path | None = None) -> Config:
 
 
 def save_config(config: Config, path: Path | None = None) -> Path:
+    """Write ``config``'s profiles, ``[ui]`` and default profile into the file as it is on disk now.
+
+    tomlkit edits the document in place: comments, blank lines, key order, quoting and keys zwr
+    does not know survive byte for byte; only the values that differ are rewritten, and a new
+    profile is appended as its own ``[profiles.NAME]`` table. The file is re-read under the lock,
+    so what another process saved in between is kept (zwr never deletes a profile). A file that
+    no longer parses is set aside (``*.corrupt-*``) and a new one written. Raises ``ConfigError``
+    (exit 3) when the file cannot be written; the old file is then intact.
+    """
     path = path or config.path or paths.config_file()
-    document: dict[str, Any] = dict(config.extra)
-    if config.default_profile:
-        document["default_profile"] = config.default_profile
-    if config.ui:
-        document["ui"] = config.ui
-    document["profiles"] = {name: p.to_table() for name, p in config.profiles.items()}
-    with file_lock(path):
-        atomic_write(path, dumps_toml(document).encode("utf-8"))
+    try:
+        with file_lock(path):
+            document = _document_on_disk(path)
+            _apply(document, config)
+            import tomlkit
+
+            atomic_write(path, tomlkit.dumps(document).encode("utf-8"))
+    except OSError as exc:  # TimeoutError (lock), UnsafeDirectory, disk full, read-only folder
+        raise ConfigError(f"Could not save {path}: {exc.strerror or exc}. The file was not changed.") from None
     return path
 
 
-# ----------------------------------------------------------------------------- a tiny TOML writer
+def _document_on_disk(path: Path):
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return tomlkit.document()
+    if len(raw) > MAX_CONFIG_BYTES:
+        backup_corrupt(path)
+        return tomlkit.document()
+    try:
+        return tomlkit.parse(raw.decode("utf-8"))
+    except (TOMLKitError, UnicodeDecodeError, RecursionError, ValueError):
+        backup_corrupt(path)  # changed since it was loaded, and broken: keep it beside the new one
+        return tomlkit.document()
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-        escaped = "".join(c if c >= " " or c == "\t" else f"\\u{ord(c):04x}" for c in escaped)
-        return f'"{escaped}"'
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
-    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+def _set(table, key: str, value: Any) -> None:
+    """``table[key] = value`` only when it differs: an equal value keeps its formatting and comments."""
+    current = table.get(key)
+    if current is not None and _plain(current) == value:
+        return
+    table[key] = value
 
 
-def _toml_key(key: str) -> str:
-    return key if key and all(c.isalnum() or c in "-_" for c in key) else _toml_value(key)
+def _plain(item: Any) -> Any:
+    unwrap = getattr(item, "unwrap", None)
+    return unwrap() if unwrap is not None else item
 
 
-def dumps_toml(document: dict[str, Any], prefix: str = "") -> str:
-    """Enough TOML for our config: scalars, lists, and nested tables."""
-    lines: list[str] = []
-    tables: list[tuple[str, dict[str, Any]]] = []
-    for key, value in document.items():
-        if isinstance(value, dict):
-            tables.append((key, value))
-        else:
-            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
-    out = "\n".join(lines)
-    for key, table in tables:
-        name = f"{prefix}.{_toml_key(key)}" if prefix else _toml_key(key)
-        scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
-        nested = {k: v for k, v in table.items() if isinstance(v, dict)}
-        if scalars or not nested:
-            out += ("\n\n" if out else "") + f"[{name}]\n" + dumps_toml(scalars, name)
-        if nested:
-            out += ("\n" if out else "") + dumps_toml(nested, name)
-    return out.strip("\n") + "\n" if not prefix else out
+def _apply(document, config: Config) -> None:
+    import tomlkit
+
+    if config.default_profile:
+        _set(document, "default_profile", config.default_profile)
+    if config.ui:
+        ui = document.get("ui")
+        if ui is None or not isinstance(_plain(ui), dict):
+            document["ui"] = ui = tomlkit.table()
+        for key, value in config.ui.items():
+            _set(ui, key, value)
+    if not config.profiles:
+        return
+    profiles = document.get("profiles")
+    if profiles is None or not isinstance(_plain(profiles), dict):
+        document["profiles"] = profiles = tomlkit.table(is_super_table=True)
+    for name, profile in config.profiles.items():
+        wanted = profile.to_table()
+        table = profiles.get(name)
+        if table is None or not isinstance(_plain(table), dict):
+            table = tomlkit.table()
+            for key, value in wanted.items():
+                table[key] = value
+            table.add(tomlkit.nl())  # a blank line before whatever follows
+            profiles[name] = table
+            continue
+        for key in [k for k in table if k not in wanted and _plain(table[k]) not in ("", False)]:
+            del table[key]  # a value zwr removed (``production = false`` means what leaving it out means)
+        for key, value in wanted.items():
+            _set(table, key, value)
+
+
+def keys_section(config: Config) -> tuple[dict[str, Any], str | None]:
+    """``[keys]`` as the user wrote it (action id -> key or keys; the UI checks the ids and
+    keys, ``tui.ui.keymap``), and a warning if ``keys`` is there but is not a table.
+    It stays in ``config.extra``, so saving the config keeps it."""
+    table = config.extra.get("keys")
+    if table is None or isinstance(table, dict):
+        return dict(table or {}), None
+    return {}, f"keys in {config.path} must be a table ([keys]): it is ignored, every key keeps its default."

@@ -263,14 +263,13 @@ def default_store() -> KeyringStore:
     return _default_store
 
 
-def lookup_secret(base_url: str, client_id: str) -> Secret | None:
-    """Find a stored secret: the opt-in file first (it only exists if the user chose it), then the keyring."""
+def lookup_secret(base_url: str, client_id: str, *, warn: Callable[[str], None]) -> Secret | None:
+    """Find a stored secret: the opt-in file first (it only exists if the user chose it), then the keyring.
+    Using the file is said through ``warn`` (the CLI's output door)."""
     insecure = InsecureFileStore()
     if insecure.path.exists():
         secret = insecure.get(base_url, client_id)
         if secret is not None:
-            import sys
-
-            sys.stderr.write(InsecureFileStore.WARNING.format(path=insecure.path) + "\n")
+            warn(InsecureFileStore.WARNING.format(path=insecure.path))
             return secret
     return default_store().get(base_url, client_id)

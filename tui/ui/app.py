@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from textual.app import App
-from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.worker import Worker, WorkerState
 
@@ -26,13 +26,16 @@ from tui.poll.runbook import RunBook
 from tui.poll.service import Batch, Poller, PollThread
 from tui.poll.whybook import Loaded
 from tui.store.bookmarks import Bookmark, BookmarkStore, HistoryStore, StoreError
-from tui.store.config import load_config
+from tui.store.config import keys_section, load_config
 from tui.store.connection import Connection
 from tui.ui.commands import ZwrCommands
+from tui.ui.keymap import resolve
+from tui.ui.keys import BY_ID, bindings, keys_of
 from tui.ui.messages import RememberRuns, RemoveBookmark, RunsUpdated, SaveBookmark, WhyLoaded
 from tui.ui.screens.main import MainScreen
 from tui.ui.session import Session
 from tui.ui.styles import stylesheet
+from tui.ui.writes import WriteFlows
 
 log = logging.getLogger("tui.ui")
 
@@ -50,10 +53,8 @@ class ZwrApp(App):
     CSS_PATH = stylesheet("app", "main")  # the tasks screen and the modals bring their own
     TITLE = "zwr"
     COMMANDS = App.COMMANDS | {ZwrCommands}
-    BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark", "help", "Help"),
-    ]
+    BINDINGS = bindings("app")  # help, quit, palette (the screens repeat them first, for the footer)
+    quiet_start = 5.0  # seconds after start with no toast or bell for state changes: the first screen shows them
 
     def __init__(
         self,
@@ -66,6 +67,7 @@ class ZwrApp(App):
         bell: bool | None = None,
         client_settings: dict | None = None,
         poller: Callable[[Callable[[], ZuoraClient], float, Callable[[], float]], Poller] | None = None,
+        allow_write: bool = False,
     ) -> None:
         super().__init__()
         self.connection = connection
@@ -78,6 +80,12 @@ class ZwrApp(App):
         self.interval, problem = clamp_interval(wanted)
         if problem:
             self.startup_warnings.append(f"{problem[0].upper()}{problem[1:]}.")
+        user_keys, problem = keys_section(config)
+        self.keymap, key_problems = resolve(user_keys)  # action id -> keys, as App.set_keymap takes it
+        self.startup_warnings += ([problem] if problem else []) + key_problems
+        self.set_keymap(self.keymap)
+        # the footer finds the palette's key under this name
+        self.COMMAND_PALETTE_BINDING = keys_of(BY_ID["palette"], self.keymap)[0]
         self.client_settings = client_settings or {}
         self.bookmarks = BookmarkStore(connection.profile)
         self.history = HistoryStore(connection.profile)
@@ -85,7 +93,9 @@ class ZwrApp(App):
         self._make_poller = poller or self._poll_thread
         self.session: Session | None = None
         self._bell_default = config.ui_setting("bell", True) if bell is None else bell
+        self.allow_write = connection.allow_write or allow_write  # the profile's allow_write, or --allow-write
         self.notifications: list[tuple[str, str]] = []  # (message, severity): read by tests
+        self._started = time.monotonic()
 
     # ------------------------------------------------------------------ compatibility views for tests/benchmarks
 
@@ -122,7 +132,24 @@ class ZwrApp(App):
         poller = self._make_poller(lambda: client, self.interval, lambda: self.clock().timestamp())
         self.session = Session(self.book, poller, self.clock, self.connection, self.demo, self._bell_default)
         self.session.why.attach(self._deliver_why)
+        self.session.writes = self._write_flows(self.session)
         self.session.watch(self.initial_ids)
+
+    def _write_flows(self, session: Session) -> WriteFlows:
+        """Stop and rerun, audited in this connection's trail (no file is touched until a write)."""
+        from tui.core.environments import environment_name
+        from tui.poll.writes import Writer
+        from tui.store.audit import AuditLog
+
+        c = self.connection
+        writer = Writer(
+            AuditLog.for_connection(c.profile, c.base_url),
+            allowed=self.allow_write,
+            profile=c.profile,
+            environment=environment_name(c.base_url, c.label),
+            production=c.production,
+        )
+        return WriteFlows(self, session, writer)
 
     async def on_mount(self) -> None:
         session = self.session
@@ -170,14 +197,23 @@ class ZwrApp(App):
 
     def on_runs_updated(self, message: RunsUpdated) -> None:
         self.book.apply(message.batch)
+        # In the first seconds every row is news: the first screen shows the states, no toast
+        # covers it and no bell rings (the notes are still kept).
+        quiet = time.monotonic() < self._started + self.quiet_start
+        writes = self.session.writes if self.session else None
         for update in message.batch:
             if update.run_id not in self.book:
                 continue
+            replaced = writes.observe(update) if writes else frozenset()  # a run followed after a write
             for transition in update.transitions:
+                if transition in replaced:
+                    continue
                 text, severity = TRANSITION_TEXT[transition]
                 note = f"Run {update.run_id} {text}."
-                self.notify(note, severity=severity, markup=False, timeout=8)
                 self.notifications.append((note, severity))
+                if quiet:
+                    continue
+                self.notify(note, severity=severity, markup=False, timeout=8)
                 if self.bell_enabled:
                     self.bell()
 
@@ -286,9 +322,14 @@ class ZwrApp(App):
             return
         poller = self.session.poller
         current = min(range(len(INTERVALS)), key=lambda i: abs(INTERVALS[i] - poller.interval))
+        old = poller.interval
         new = poller.set_interval(INTERVALS[max(0, min(len(INTERVALS) - 1, current + step))])
         self.interval = new
-        self.notify(f"Polling every {new:g}s.", markup=False)
+        if new == old:
+            edge = f"slowest: every {INTERVALS[-1]:g}s" if step > 0 else f"fastest: every {INTERVALS[0]:g}s"
+            self.notify(f"Polling is already at its {edge}.", markup=False)
+        else:
+            self.notify(f"Polling {'slower' if new > old else 'faster'}: every {new:g}s.", markup=False)
         self._poll_changed()
 
     def action_faster(self) -> None:
@@ -307,4 +348,4 @@ class ZwrApp(App):
     def action_help(self) -> None:
         from tui.ui.screens.help import HelpScreen
 
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(self.keymap))

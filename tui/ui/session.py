@@ -1,4 +1,5 @@
-"""What every screen shares: the run book, the why book, the poller, the clock and the connection.
+"""What every screen shares: the run book, the why book, the poller, the clock, the connection
+and the writes.
 
 The app builds one ``Session`` and hands it to the screens it pushes, so a screen reaches the
 state it renders and the controls it needs through typed attributes, never through ``self.app``.
@@ -11,12 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
+from tui.poll.engine import RunUpdate
 from tui.poll.runbook import RunBook
 from tui.poll.service import Poller
 from tui.poll.whybook import WhyBook
 from tui.store.connection import Connection
 from tui.ui.widgets.banner import Banner
+
+if TYPE_CHECKING:
+    from tui.ui.writes import WriteFlows
 
 
 @dataclass
@@ -27,6 +33,7 @@ class Session:
     connection: Connection
     demo: bool = False
     bell: bool = True
+    writes: WriteFlows | None = None  # stop and rerun (the app sets it up; writes may still be off)
     why: WhyBook = field(init=False)
 
     def __post_init__(self) -> None:
@@ -52,6 +59,11 @@ class Session:
         self.poller.unwatch(run_id)
         self.why.forget(run_id)
         self.book.unwatch(run_id)
+
+    def restore(self, run_id: int, position: int, update: RunUpdate | None) -> None:
+        """Undo ``unwatch``: back in its place with its last known state, polled again."""
+        self.book.restore(run_id, position, update)
+        self.poller.watch(run_id)
 
     def refresh(self, run_id: int | None = None) -> None:
         self.poller.refresh(run_id)

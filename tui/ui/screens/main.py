@@ -1,21 +1,22 @@
 """The main screen: sidebar (bookmarks, recent), watchlist, the selected run's detail, status line.
 
 It owns the actions on runs (add, open tasks, JSON, bookmark, label, unwatch, refresh, sort,
-filter, copy, first error, incident report, find by record) and the selection: the highlighted
-watchlist row *is* the selected run, and the detail panel is always told which run that is.
-Everything it shows is rendered from the run book and the why book, to which it subscribes; it
-tells the why book which run is shown (once the cursor rests), so that run's error groups and
-workflow definition load in the background. Saving bookmarks and history is the app's job.
+filter, copy, first error, incident report, find by record, and the writes: stop, rerun the failed
+tasks) and the selection: the highlighted watchlist row *is* the selected run, and the detail panel
+is always told which run that is. Everything it shows is rendered from the run book and the why
+book, to which it subscribes; it tells the why book which run is shown (once the cursor rests), so
+that run's error groups and workflow definition load in the background. Saving bookmarks and
+history is the app's job (messages).
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import logging
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.screen import Screen
@@ -27,9 +28,10 @@ from tui.core.model import TaskStatus
 from tui.core.present import plural
 from tui.core.search import TaskQuery, TaskSearch
 from tui.core.text import printable
-from tui.poll.engine import InternalError
+from tui.poll.engine import InternalError, RunUpdate
 from tui.poll.runbook import BookChange
 from tui.poll.whybook import WhyChange
+from tui.ui.keys import bindings
 from tui.ui.messages import RememberRuns, RemoveBookmark, RunChosen, SaveBookmark, SearchDone
 from tui.ui.session import Session
 from tui.ui.widgets.runview import RunDetail
@@ -41,30 +43,19 @@ FIND_PAGES = 10  # pages of tasks a search reads (1,000 tasks), as ``zwr find``'
 FIND_WATCH = 50  # runs a search adds to the watchlist, at most
 
 
+@dataclass(frozen=True, eq=False)
+class Removed:
+    """A run ``d`` removed: where it was and what was known of it, for ``u``."""
+
+    run_id: int
+    position: int
+    update: RunUpdate | None
+
+
 class MainScreen(Screen):
-    BINDINGS = [
-        Binding("a", "add_runs", "Add runs"),
-        Binding("t", "tasks", "Tasks"),
-        Binding("j", "raw", "JSON"),
-        Binding("b", "toggle_bookmark", "Bookmark"),
-        Binding("l", "label", "Label", show=False),
-        Binding("d,delete", "unwatch", "Unwatch", show=False),
-        Binding("r", "refresh_selected", "Refresh"),
-        Binding("R", "app.refresh_all", "Refresh all", show=False),
-        Binding("p", "app.toggle_pause", "Pause"),
-        Binding("plus", "app.slower", "Slower", show=False),
-        Binding("minus", "app.faster", "Faster", show=False),
-        Binding("slash", "filter", "Filter"),
-        Binding("s", "sort", "Sort", show=False),
-        Binding("c", "copy_id", "Copy ID", show=False),
-        Binding("C", "copy_json", "Copy JSON", show=False),
-        Binding("i", "copy_request_id", "Copy request ID", show=False),
-        Binding("e", "first_error", "First error"),
-        Binding("y", "copy_report", "Copy report", show=False),
-        Binding("f", "find", "Find by object", show=False),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
-        Binding("ctrl+b", "toggle_sidebar", "Sidebar", show=False),
-    ]
+    BINDINGS = bindings("main")
+    KEY_SCOPE = "main"  # its actions in tui.ui.keys (the palette offers them)
+    undo_seconds = 10.0  # how long u can bring back a run d removed
 
     WANT_AFTER = 0.2  # seconds the selection must rest before its error groups are listed
 
@@ -78,6 +69,7 @@ class MainScreen(Screen):
         self._unsubscribe = lambda: None
         self._unsubscribe_why = lambda: None
         self._want_timer: Timer | None = None
+        self._removed: list[Removed] = []  # what u can bring back, newest last
 
     def compose(self) -> ComposeResult:
         yield self.session.banner()
@@ -230,7 +222,7 @@ class MainScreen(Screen):
         if event.table is self.watchlist:
             self.action_tasks()
 
-    def on_run_chosen(self, message: RunChosen) -> None:
+    def on_run_chosen(self, message: RunChosen) -> None:  # from the sidebar
         self.watch_runs([message.run_id], select=True)
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -245,12 +237,24 @@ class MainScreen(Screen):
     # ------------------------------------------------------------------ watching
 
     def watch_runs(self, run_ids: list[int], *, select: bool = False, remember: bool = True) -> None:
-        self.session.watch(run_ids)
+        """Watch runs; with ``select``, select the first and say which were watched already."""
+        added = self.session.watch(run_ids)
         if select and run_ids:
-            self.watchlist.select_run(run_ids[0])
-            self._sync_detail()
+            self.select(run_ids[0])
+            already = [r for r in dict.fromkeys(run_ids) if r not in added]
+            if already:
+                shown = ", ".join(map(str, already[:5])) + (" …" if len(already) > 5 else "")
+                which = f"Run {shown} is" if len(already) == 1 else f"Runs {shown} are"
+                self.notify(f"{which} already watched: selected run {run_ids[0]}.", markup=False)
         if remember and run_ids:
             self.post_message(RememberRuns(list(run_ids)))
+
+    def select(self, run_id: int) -> None:
+        """Select a watched run, clearing the filter if it hides the run."""
+        if str(run_id) not in self.watchlist.keys and self.watchlist.filter_text:
+            self.action_clear_filter()
+        self.watchlist.select_run(run_id)
+        self._sync_detail()
 
     def selected_run_id(self) -> int | None:
         return self.watchlist.selected_run_id()
@@ -320,8 +324,33 @@ class MainScreen(Screen):
 
     def action_unwatch(self) -> None:
         run_id = self._need_selection()
-        if run_id is not None:
-            self.session.unwatch(run_id)
+        if run_id is None:
+            return
+        removed = Removed(run_id, self.book.ids().index(run_id), self.book.update(run_id))
+        self.session.unwatch(run_id)
+        self._removed.append(removed)
+        self.set_timer(self.undo_seconds, lambda: self._forget(removed))
+        self.notify(
+            f"Stopped watching run {run_id}: u brings it back ({self.undo_seconds:g} s).",
+            markup=False,
+            timeout=self.undo_seconds,
+        )
+
+    def _forget(self, removed: Removed) -> None:
+        if removed in self._removed:
+            self._removed.remove(removed)
+
+    def action_undo(self) -> None:
+        """Watch the run ``d`` removed last again, where it was, with what was last known of it."""
+        while self._removed:
+            removed = self._removed.pop()
+            if removed.run_id in self.book:
+                continue  # watched again in the meantime (added by hand)
+            self.session.restore(removed.run_id, removed.position, removed.update)
+            self.select(removed.run_id)
+            self.notify(f"Watching run {removed.run_id} again.", markup=False)
+            return
+        self.notify(f"Nothing to undo: u brings back a run for {self.undo_seconds:g} s after d.", markup=False)
 
     def action_refresh_selected(self) -> None:
         run_id = self._need_selection()
@@ -487,3 +516,15 @@ class MainScreen(Screen):
             markup=False,
             timeout=10,
         )
+
+    # ------------------------------------------------------------------ writes (tui.ui.writes does the work)
+
+    def action_stop_run(self) -> None:
+        run_id = self._need_selection()
+        if run_id is not None and self.session.writes is not None:
+            self.session.writes.stop(run_id)
+
+    def action_rerun_failed(self) -> None:
+        run_id = self._need_selection()
+        if run_id is not None and self.session.writes is not None:
+            self.session.writes.rerun_failed(run_id)

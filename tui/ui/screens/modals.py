@@ -4,13 +4,10 @@ Imported when first needed (not at start-up): the JSON view pulls in pygments.""
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
@@ -18,16 +15,16 @@ from textual.widgets import Input, Static
 from tui.core.errors import BadInput
 from tui.core.runid import parse_run_ids
 from tui.core.search import TaskQuery
+from tui.core.text import json_text as safe_json
+from tui.ui.keys import bindings, hint
 from tui.ui.safe import literal
 from tui.ui.styles import stylesheet
 
-_UNSAFE = re.compile(r"[\u0080-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
 
 def json_text(raw: Any, *, for_clipboard: bool = False) -> str:
-    """Pretty JSON; control characters always escaped (json does C0, we do C1 and bidi)."""
-    text = json.dumps(raw, indent=2, ensure_ascii=for_clipboard, default=str)
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+    """Pretty JSON with every unsafe character escaped (``tui.core.text.json_text``: the same
+    rule as the CLI's ``--json``); all ASCII for the clipboard."""
+    return safe_json(raw, ascii_only=for_clipboard, default=str)
 
 
 class Dialog(ModalScreen):
@@ -35,11 +32,16 @@ class Dialog(ModalScreen):
 
     CSS_PATH = stylesheet("modals")
 
+    def on_mount(self) -> None:
+        """The key hint at the bottom of the dialog says what its keys are (keymap applied)."""
+        for widget in self.query("#dialog-hint").results(Static):
+            widget.update(Text(hint(self.active_bindings), style="dim"))
+
 
 class RunIdEntry(Dialog):
     """Type or paste one or more run IDs; invalid input is explained inline and never sent."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = bindings("dialog")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -79,7 +81,7 @@ class RunIdEntry(Dialog):
 
 
 class LabelEntry(Dialog):
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = bindings("dialog")
 
     def __init__(self, run_id: int, current: str = "") -> None:
         super().__init__()
@@ -97,7 +99,7 @@ class LabelEntry(Dialog):
 class ObjectIdEntry(Dialog):
     """Which runs touched a record: the object ID to search the tasks of every run for."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = bindings("dialog")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -128,7 +130,7 @@ class ObjectIdEntry(Dialog):
 class RawJson(Dialog):
     """The object as Zuora sent it, highlighted; c copies it."""
 
-    BINDINGS = [Binding("escape,q", "dismiss(None)", "Close"), Binding("c", "copy", "Copy JSON")]
+    BINDINGS = bindings("json")
 
     def __init__(self, title: str, raw: Any) -> None:
         super().__init__()
@@ -141,7 +143,7 @@ class RawJson(Dialog):
             yield Static(literal(self.title_text, 100, "bold"))
             with VerticalScroll():
                 yield Static(Syntax(json_text(self.raw), "json", theme="ansi_dark", word_wrap=True), id="raw-json")
-            yield Static(Text("c copy · esc close", style="dim"))
+            yield Static("", id="dialog-hint")
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(json_text(self.raw, for_clipboard=True))

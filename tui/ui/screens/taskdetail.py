@@ -24,6 +24,7 @@ from textual.widgets import Footer, Static
 from tui.core.model import Task
 from tui.core.present import plural
 from tui.core.taskdetail import DetailField, task_fields
+from tui.ui.keys import bindings
 from tui.ui.safe import literal
 from tui.ui.widgets.banner import Banner
 
@@ -71,12 +72,8 @@ class FieldView(Static, can_focus=True):
 
 
 class TaskDetailScreen(Screen):
-    BINDINGS = [
-        Binding("escape,q", "app.pop_screen", "Back"),
-        Binding("c", "copy", "Copy field"),
-        Binding("C", "copy_all", "Copy all"),
-        Binding("j", "raw", "Raw JSON"),
-    ]
+    BINDINGS = bindings("task")
+    KEY_SCOPE = "task"  # its actions in tui.ui.keys (the palette offers them)
     DEFAULT_CSS = """
     TaskDetailScreen #detail-heading { height: auto; padding: 0 1; background: $boost; }
     TaskDetailScreen #fields { height: 1fr; }
@@ -99,7 +96,7 @@ class TaskDetailScreen(Screen):
         heading.append_text(literal(t.status_label, 30, "bold red" if t.error or t.error_class else "bold"))
         if self.context:
             heading.append(f"  {self.context}", style="dim")
-        heading.append("\n↑/↓ field · c copy it · C copy all · j raw JSON · esc back", style="dim")
+        heading.append("\n↑/↓ move between fields; the footer has the keys", style="dim")
         yield Static(heading, id="detail-heading")
         with VerticalScroll(id="fields"):
             for field in self.fields:

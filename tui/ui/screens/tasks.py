@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
@@ -36,6 +35,7 @@ from tui.core.taskorder import COLUMNS as SORTS
 from tui.core.taskorder import sort_tasks
 from tui.poll.engine import InternalError
 from tui.poll.runbook import BookChange
+from tui.ui.keys import bindings
 from tui.ui.messages import TasksFailed, TasksLoaded, TasksProgress
 from tui.ui.safe import TONE_STYLES, literal
 from tui.ui.session import Session
@@ -87,16 +87,8 @@ def sort_groups(groups: tuple[ErrorGroup, ...], order: str, reverse: bool) -> li
 
 class TasksScreen(Screen):
     CSS_PATH = stylesheet("tasks")
-    BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("s", "sort", "Sort"),
-        Binding("S", "reverse", "Reverse", show=False),
-        Binding("g", "toggle_groups", "Groups"),
-        Binding("e", "toggle_errors", "Errors only"),
-        Binding("slash", "filter", "Filter"),
-        Binding("j", "raw", "Raw JSON"),
-        Binding("r", "reload", "Reload"),
-    ]
+    BINDINGS = bindings("tasks")
+    KEY_SCOPE = "tasks"  # its actions in tui.ui.keys (the palette offers them)
 
     min_reload_gap = 2.0  # seconds between automatic reloads, at least
 
@@ -393,7 +385,7 @@ class TasksScreen(Screen):
             return
         task = self._current()
         if task is None or not (task.error or task.error_class):
-            hint = "enter: details · s/S: sort · g: error groups · e: errors only · /: filter · r: reload"
+            hint = "enter: details · s/S: sort · g: error groups (the footer has the other keys)"
             widget.update(Text(hint, style="dim"))
             return
         text = Text.assemble(literal(task.error_class or "Error", 60, "bold red"), ": ")
@@ -455,7 +447,16 @@ class TasksScreen(Screen):
         self._fill()
 
     def action_back(self) -> None:
-        """One level up: a group's tasks -> the groups -> the tasks -> the watchlist."""
+        """esc, one level up: a text filter is cleared first; then a group's tasks -> the groups ->
+        the tasks -> the watchlist."""
+        box = self.query_one("#tasks-filter", Input)
+        if box.display or self.filter_text:
+            box.value = ""
+            box.display = False
+            self.filter_text = ""
+            self._fill()
+            self.set_focus(self.table)
+            return
         if self.group_filter is not None:
             self.group_filter = None
             self.grouped = True
@@ -500,3 +501,23 @@ class TasksScreen(Screen):
     def action_reload(self) -> None:
         self.error = None if self.loading else self.error
         self.load()
+
+    # ------------------------------------------------------------------ writes (tui.ui.writes does the work)
+
+    def action_rerun_task(self) -> None:
+        task = self._current()
+        writes = self.session.writes
+        if task is None or writes is None:
+            return
+        if task.id is None:
+            self.notify("This task has no ID: it cannot be rerun.", severity="warning", markup=False)
+            return
+        writes.rerun_task(self.run_id, task.id)
+
+    def action_rerun_failed(self) -> None:
+        if self.session.writes is not None:
+            self.session.writes.rerun_failed(self.run_id)
+
+    def action_stop_run(self) -> None:
+        if self.session.writes is not None:
+            self.session.writes.stop(self.run_id)

@@ -20,7 +20,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Sparkline, Static
 
 from tui.core.model import Phase
-from tui.core.present import badge, fmt_duration, fmt_local, fmt_rate_limit, fmt_utc, is_stuck
+from tui.core.present import badge, fmt_duration, fmt_rate_limit, fmt_utc, is_stuck, local_time
 from tui.poll.engine import RunUpdate
 from tui.poll.runbook import RunBook
 from tui.poll.whybook import WhyBook
@@ -54,6 +54,7 @@ class RunDetail(Vertical):
     RunDetail #detail-error { background: $error 15%; padding: 0 1; }
     RunDetail #detail-errors { margin-bottom: 1; }
     RunDetail #detail-sparkline { height: 2; }
+    RunDetail #detail-meta { height: 1; }
     RunDetail TaskBars { height: auto; }
     """
 
@@ -78,7 +79,9 @@ class RunDetail(Vertical):
             yield Static("", id="detail-messages")
             yield Static("", id="detail-progress-label")
             yield Sparkline([], id="detail-sparkline")
-            yield Static("", id="detail-meta")
+        # below the scrolling body: how fresh the data is and the Request-Id are always in view
+        # (toasts stay above it, app.tcss)
+        yield Static("", id="detail-meta")
 
     def on_mount(self) -> None:
         self.render_run()  # a run may have been selected before the panel was composed
@@ -177,6 +180,8 @@ class RunDetail(Vertical):
         return max(0, self.content_region.width - body.scrollbar_size_vertical)
 
     def on_resize(self) -> None:
+        if self.query("#detail-meta"):
+            self._render_meta()  # its wording depends on the width
         if self._why_width != self._body_width():
             self._why_width = self._body_width()
             self.render_why()  # the biggest group's message is wrapped to the width
@@ -273,27 +278,13 @@ class RunDetail(Vertical):
         run = update.run
         now: datetime = self.clock()
         rows = [
-            Text.assemble(
-                ("Created  ", "bold"),
-                fmt_utc(run.created_at),
-                ("  (", "dim"),
-                (fmt_local(run.created_at), "dim"),
-                (")", "dim"),
-            ),
+            Text.assemble(("Created  ", "bold"), *_moment(run.created_at)),
             Text.assemble(
                 ("Updated  ", "bold"),
-                fmt_utc(run.updated_at),
-                ("  (", "dim"),
-                (fmt_local(run.updated_at), "dim"),
-                (f")  {fmt_duration(run.since_update(now))} ago", "dim"),
+                *_moment(run.updated_at),
+                (f"  {fmt_duration(run.since_update(now))} ago", "dim"),
             ),
-            Text.assemble(
-                ("Finished ", "bold"),
-                fmt_utc(run.finished_at),
-                ("  (", "dim"),
-                (fmt_local(run.finished_at), "dim"),
-                (")", "dim"),
-            )
+            Text.assemble(("Finished ", "bold"), *_moment(run.finished_at))
             if run.finished_at
             else Text.assemble(("Finished ", "bold"), ("— not finished", "dim")),
             Text.assemble(
@@ -344,22 +335,31 @@ class RunDetail(Vertical):
             self._put("detail-meta")
             return
         parts: list[tuple[str, str] | Text] = []
+        narrow = 0 < self.query_one("#detail-meta").size.width < 72  # the age and a whole Request-Id still fit
         if update.fetched_at is not None:
             age = max(0.0, self.clock().timestamp() - update.fetched_at)
-            parts.append((f"fetched {fmt_duration(age)} ago", "dim"))
+            parts.append((f"{'' if narrow else 'fetched '}{fmt_duration(age)} ago", "dim"))
+        if update.meta is not None and update.meta.request_id:  # before the rest: whole at 60 columns
+            parts.append(("  Request-Id " if narrow else "  Zuora-Request-Id ", "dim"))
+            parts.append(literal(update.meta.request_id, 64))
         if update.polling and update.error is None and update.run is not None:
             parts.append(("  polling", "dim"))
         elif update.run is not None and update.run.phase.terminal and update.error is None:
             parts.append(("  ended: not polling (r refreshes)", "dim"))
         if update.meta is not None:
-            if update.meta.request_id:
-                parts.append(("  Zuora-Request-Id ", "dim"))
-                parts.append(literal(update.meta.request_id, 64))
             rl = update.meta.rate_limit
             left = fmt_rate_limit(rl)
             if rl is not None and left is not None:
                 parts.append((f"  rate limit {left}", "yellow" if (rl.fraction_left or 1) < 0.1 else "dim"))
-        self._put("detail-meta", *([Text.assemble(*parts)] if parts else []))
+        line = Text.assemble(*parts)
+        line.no_wrap, line.overflow = True, "ellipsis"  # one line, always in view
+        self._put("detail-meta", *([line] if parts else []))
+
+
+def _moment(moment: datetime | None) -> list[str | tuple[str, str]]:
+    """ "2019-09-10 19:32:21 UTC  (2019-09-10 21:32:21 CEST)": UTC, and local time unless it is UTC."""
+    local = local_time(moment)
+    return [fmt_utc(moment), *([("  (", "dim"), (local, "dim"), (")", "dim")] if local else [])]
 
 
 def printable_status(raw: str | None) -> str:

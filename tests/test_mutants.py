@@ -1,0 +1,623 @@
+"""Tests written to kill mutants that survived the rest of the suite (issue 10; bench/mutation.md).
+
+Each test names the change to the code it exists to catch. They pin behaviour that other tests
+exercised only in a way where the mutant and the real code agree: a run ID next to a valid one,
+a run that finishes with tasks still pending.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import cli_env, run_zwr
+from tests.hostile import RUN, Conn, HostileServer, Request
+from tui.core.errors import BadInput
+from tui.core.runid import parse_run_ids
+
+# ----------------------------------------------------------------------------- run IDs
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "19063?",  # a query starts here: never a run ID
+        "19064 19063?",  # ... even beside a valid one (the check must not rely on "no ID found")
+        "19064 what?",  # a `?` with no digit is still refused (mutant: `?` dropped from the suspicious set)
+        "19064 #frag",
+        "19064 19063abc",  # digits glued to letters (mutant: the any(isdigit) branch removed)
+        "19064 x19063",
+        "19064 19063-2",
+    ],
+)
+def test_suspicious_tokens_are_refused_even_beside_a_valid_id(text):
+    with pytest.raises(BadInput):
+        parse_run_ids(text)
+
+
+def test_plain_words_beside_an_id_are_still_ignored():
+    assert parse_run_ids("run 19063 failed, see 19064") == [19063, 19064]
+
+
+# ----------------------------------------------------------------------------- watch and settling runs
+
+
+def settling_then_done(conn: Conn, request: Request) -> None:
+    """Finished with 2 tasks pending for two polls, then Finished with none: by request count,
+    not by time, so a slow start cannot make the run look done at the first poll."""
+    run = json.loads(RUN)
+    polls = len(SERVER[0].requests)
+    run["tasks"] = {"total": 3, "success": 3 - (2 if polls <= 2 else 0), "pending": 2 if polls <= 2 else 0}
+    run["tasks"].update(error=0, queued=0, processing=0, stopped=0)
+    conn.json(200, json.dumps(run))
+
+
+SERVER: list[HostileServer] = []
+
+
+def test_watch_keeps_polling_a_finished_run_until_no_task_is_pending():
+    """Mutant: ``watch`` ending on ``run.terminal`` (status Finished) instead of ``Phase.DONE``:
+    it would exit while Zuora still shows pending tasks, and report the run as done too early."""
+    with HostileServer(settling_then_done) as server:
+        SERVER[:] = [server]
+        env = cli_env(ZUORA_BASE_URL=server.base_url, ZUORA_BEARER_TOKEN="t")
+        out = run_zwr("watch", "1", "--interval", "1", "--exit-status", env=env, timeout=60)
+        polls = len(server.requests)
+    assert out.returncode == 0, out.stderr
+    assert "◔ Finished: 1/3 tasks done, 0 errors, 2 pending" in out.stdout  # it saw the settling run ...
+    assert "✔ Finished" in out.stdout and "all tasks succeeded" in out.stdout  # ... and waited for the end
+    assert polls == 3
+
+
+# ----------------------------------------------------------------------------- small pieces mutmut found unpinned
+
+
+def test_task_fractions():
+    from tui.core.model import TaskCounts
+
+    counts = TaskCounts(total=8, success=4, error=2, pending=1)
+    assert [counts.fraction(n) for n in ("success", "error", "pending", "queued")] == [0.5, 0.25, 0.125, 0.0]
+    assert TaskCounts(total=0).fraction("success") == 0.0  # no division by zero
+
+
+def test_too_large_names_the_limit_in_megabytes():
+    from tui.core.body import BodyReader
+
+    reader = BodyReader([], None, limit=3 * 1024 * 1024, max_layers=2)
+    reader._too_large()
+    assert (
+        reader.error is not None and reader.error.message == "Zuora's response is larger than the 3 MB limit; not read."
+    )
+
+
+@pytest.mark.parametrize(
+    "page, text",
+    [
+        ("<html><title>Bad gateway</title></html>", "Bad gateway"),
+        ("<html><title >Bad\n   gateway</title><h1>x</h1></html>", "Bad gateway"),
+        ("<title>unclosed", "unclosed"),  # no </title>: the text of the page
+        ("<titlex", "<titlex"),  # "<title" with no ">" after it: an unclosed "<", kept as text
+        ("a <b>bold</b> c", "a bold c"),
+        ("a < b", "a < b"),  # an unclosed "<" is text
+        ("</title> before <title>late</title>", "late"),
+    ],
+)
+def test_html_text(page, text):
+    from tui.core.errors import html_text
+
+    assert html_text(page) == text
+
+
+def test_error_to_dict_is_the_documented_shape():
+    from tui.core import errors as E
+
+    error = E.NotFound("gone", status=404, request_id="rid", zuora_text="said", retry_after=2.0)
+    assert error.to_dict() == {
+        "kind": "not_found",
+        "message": "gone",
+        "status": 404,
+        "zuora_text": "said",
+        "request_id": "rid",
+        "retry_after": 2.0,
+        "exit_code": 6,
+    }
+
+
+def test_task_query_cleans_and_checks_its_filters():
+    from tui.core.search import MAX_FILTER, TaskQuery
+
+    query = TaskQuery(object_id="  8a80  ", object=" ", action_type=None, name="n", tags=(" a ", "", "b"))
+    assert (query.object_id, query.object, query.name, query.tags) == ("8a80", None, "n", ("a", "b"))
+    assert query.to_dict() == {
+        "object_id": "8a80",
+        "object": None,
+        "action_type": None,
+        "name": "n",
+        "tags": ["a", "b"],
+    }
+    assert query.params() == {"instance": "true", "object_id": "8a80", "name": "n", "tags[]": ["a", "b"]}
+    assert query.describe() == "object ID 8a80, name n, tag a or b"
+    assert TaskQuery(object=" ").empty and not TaskQuery(tags=("x",)).empty
+    for bad in ({"object_id": "x" * (MAX_FILTER + 1)}, {"name": "a\x1bb"}, {"action_type": "a\x7f"}):
+        with pytest.raises(ValueError, match="printable"):
+            TaskQuery(**bad)
+    for bad_tag in ("x" * (MAX_FILTER + 1), "a\nb"):
+        with pytest.raises(ValueError, match="--tag"):
+            TaskQuery(tags=(bad_tag,))
+    assert TaskQuery(object_id="x" * MAX_FILTER).object_id == "x" * MAX_FILTER  # the limit itself is allowed
+
+
+def test_task_query_matches_only_what_was_asked():
+    from tui.core.model import Task
+    from tui.core.search import TaskQuery
+
+    task = Task.parse({"id": 1, "object_id": "A", "object": "Invoice", "action_type": "Callout", "tags": ["t1"]})
+    assert TaskQuery(object_id="A", object="invoice", action_type="CALLOUT", tags=("t1", "zz")).matches(task)
+    assert not TaskQuery(object_id="B").matches(task)
+    assert not TaskQuery(object="Account").matches(task)
+    assert not TaskQuery(action_type="If").matches(task)
+    assert not TaskQuery(tags=("t2",)).matches(task)
+    assert not TaskQuery(object_id="A").matches(Task.parse({"id": 1, "object_id": "A", "instance": False}))
+    assert TaskQuery(object_id="A").matches(Task.parse({"id": 1, "object_id": "A", "instance": True}))
+
+
+def test_search_groups_by_run_failed_first_then_newest_then_no_run():
+    from tui.core.model import Task
+    from tui.core.search import TaskQuery, TaskSearch
+
+    def task(i, run, status="Success"):
+        return Task.parse({"id": i, "workflow_id": run, "status": status})
+
+    tasks = (task(1, 10), task(2, None), task(3, 30), task(4, 20, "Error"), task(5, 10))
+    search = TaskSearch(TaskQuery(object_id="x"), tasks, 1, None)
+    assert [(run, [t.id for t in ts]) for run, ts in search.by_run()] == [
+        (20, [4]),
+        (30, [3]),
+        (10, [1, 5]),
+        (None, [2]),
+    ]
+    assert search.complete and not TaskSearch(TaskQuery(object_id="x"), (), 1, None, partial="why").complete
+
+
+def test_secret_equality_hash_fingerprint():
+    from tui.core.secret import Secret
+
+    a, b, c = Secret("s3cret-value"), Secret("s3cret-value"), Secret("other-value")
+    assert a == b and a != c and a != "s3cret-value"
+    assert hash(a) == hash(b) and len({a, b, c}) == 2
+    assert a.fingerprint() == b.fingerprint() != c.fingerprint() and a.fingerprint().startswith("sha256:")
+    assert len(a.fingerprint()) == len("sha256:") + 8 and "s3cret" not in a.fingerprint()
+    assert f"{a:>20}" == "Secret('****')" and Secret(a).reveal() == "s3cret-value"
+    with pytest.raises(TypeError):
+        __import__("pickle").dumps(a)
+
+
+def test_lazy_module_imports_on_first_use_only():
+    import sys
+
+    from tui.core.lazy import LazyModule, lazy_module
+
+    assert lazy_module("json") is sys.modules["json"]  # already imported: the module itself
+    name = "colorsys"  # small, stdlib, not imported by zwr
+    sys.modules.pop(name, None)
+    lazy = lazy_module(name)
+    assert isinstance(lazy, LazyModule) and repr(lazy) == "LazyModule('colorsys', loaded=False)"
+    assert name not in sys.modules
+    assert lazy.rgb_to_hsv(1.0, 0.0, 0.0) == (0.0, 1.0, 1.0)
+    assert repr(lazy) == "LazyModule('colorsys', loaded=True)" and name in sys.modules
+    assert lazy.hsv_to_rgb is sys.modules[name].hsv_to_rgb
+
+
+def test_idempotency_keys_are_fresh_and_valid():
+    from tui.core.headers import new_idempotency_key, validate_idempotency_key
+
+    keys = {new_idempotency_key() for _ in range(50)}
+    assert len(keys) == 50 and all(k.startswith("zwr-") and len(k) == 36 for k in keys)
+    assert all(validate_idempotency_key(k) == k for k in keys)
+
+
+def test_credentials_that_cannot_be_renewed_say_so():
+    from tui.core.auth import AuthProvider, StaticToken
+    from tui.core.errors import AuthError
+
+    token = StaticToken("tok-abcdef-123")
+    assert not token.renewable
+    for call in (token.token_form, lambda: token.accept(None)):
+        with pytest.raises(AuthError, match="cannot be renewed"):
+            call()
+    assert "tok-abcdef" not in repr(token)
+    with pytest.raises(NotImplementedError):
+        AuthProvider().cached()
+
+
+# ----------------------------------------------------------------------------- the deadline wrappers: TLS and the rest
+# Loopback tests never use TLS or unix sockets, but Zuora is https: the wrappers must pass every
+# call through with its timeout clamped to the attempt deadline, and wrap what they return.
+
+
+class _Inner:
+    """A fake httpcore stream/backend: records each call and returns itself as the new stream."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __getattr__(self, name):
+        def call(*args):
+            self.calls.append((name, args))
+            return self if name in ("start_tls", "connect_unix_socket", "connect_tcp") else f"{name}-result"
+
+        return call
+
+
+class _AsyncInner(_Inner):
+    def __getattr__(self, name):
+        sync = super().__getattr__(name)
+
+        async def call(*args):
+            return sync(*args)
+
+        return call if name != "get_extra_info" else sync
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+async def test_transport_wrappers_pass_through_with_the_deadline(asynchronous):
+    import time
+
+    import httpcore
+
+    from tui.core import deadline, transport
+
+    inner = _AsyncInner() if asynchronous else _Inner()
+    backend = (transport._AsyncBackend if asynchronous else transport._Backend)(inner)
+    wrapped = transport._AsyncStream if asynchronous else transport._Stream
+
+    async def run(value):
+        return await value if asynchronous else value
+
+    mark = deadline.attempt.set(time.monotonic() + 5)
+    try:
+        stream = await run(backend.connect_unix_socket("/sock", 60, ["opt"]))
+        assert isinstance(stream, wrapped)
+        name, (path, timeout, options) = inner.calls[-1]
+        assert (name, path, options) == ("connect_unix_socket", "/sock", ["opt"]) and 0 < timeout <= 5
+        tls = await run(stream.start_tls("ctx", "rest.zuora.com", 60))
+        assert isinstance(tls, wrapped)
+        name, (context, host, timeout) = inner.calls[-1]
+        assert (name, context, host) == ("start_tls", "ctx", "rest.zuora.com") and 0 < timeout <= 5
+        assert tls.get_extra_info("ssl_object") == "get_extra_info-result"
+        assert await run(backend.sleep(0.5)) is None and inner.calls[-1] == ("sleep", (0.5,))
+        await run(stream.start_tls("ctx", None, 1))
+        assert inner.calls[-1][1][2] == 1  # a shorter timeout than the time left is kept
+    finally:
+        deadline.attempt.reset(mark)
+    await run(stream.start_tls("ctx", "h", None))
+    assert inner.calls[-1][1][2] is None  # no attempt deadline: nothing clamped
+    mark = deadline.attempt.set(time.monotonic() - 1)  # the deadline has passed
+    try:
+        with pytest.raises(httpcore.ConnectTimeout):
+            await run(stream.start_tls("ctx", "h", 60))
+        with pytest.raises(httpcore.ConnectTimeout):
+            await run(backend.connect_unix_socket("/sock", 60))
+    finally:
+        deadline.attempt.reset(mark)
+
+
+# ----------------------------------------------------------------------------- client errors keep Zuora's facts
+
+
+def _zuora_facts(conn: Conn, request: Request) -> None:
+    path = request.path.split("?")[0]
+    rid = [("Zuora-Request-Id", "rid-" + path.rsplit("/", 1)[-1])]
+    reason = {"success": False, "processId": "P1", "reasons": [{"code": 50000040, "message": "zuora says " + path}]}
+    if path in ("/workflows/403", "/workflows/404"):
+        return conn.respond(int(path[-3:]), [("Content-Type", "application/json"), *rid], json.dumps(reason).encode())
+    if path in ("/workflows/5", "/workflows/tasks/5", "/workflows/tasks"):
+        return conn.json(200, "[]", rid)  # JSON, but not the object asked for
+    if path.startswith("/workflows/tasks/"):
+        return conn.json(200, json.dumps({"id": int(path.rsplit("/", 1)[-1]), "status": "Success"}), rid)
+    return conn.json(200, json.dumps({"id": int(path.rsplit("/", 1)[-1]), "name": "wf"}), rid)
+
+
+async def test_client_errors_keep_zuoras_status_request_id_and_text():
+    from tui.core import errors as E
+    from tui.core.auth import StaticToken
+    from tui.core.client import ClientSettings, ZuoraClient
+    from tui.core.search import TaskQuery
+
+    with HostileServer(_zuora_facts) as server:
+        async with ZuoraClient(ClientSettings(server.base_url, max_attempts=1), StaticToken("tok-123456")) as client:
+            for status, kind, says in ((403, E.PermissionDenied, "Workflow View Access"), (404, E.NotFound, "deleted")):
+                with pytest.raises(kind) as caught:
+                    await client.get_workflow(status)
+                error = caught.value
+                assert (error.status, error.request_id) == (status, f"rid-{status}"), error.to_dict()
+                assert error.zuora_text == f"zuora says /workflows/{status}" and says in error.message
+                assert f"workflow {status}" in error.message.lower()
+            with pytest.raises(E.BadResponse) as caught:
+                await client.get_workflow("5")
+            assert caught.value.message.startswith("Workflow 5: the response is not a workflow definition")
+            assert (caught.value.status, caught.value.request_id) == (200, "rid-5")
+            for bad in (0, -1, True, "x", None):
+                with pytest.raises(E.BadInput, match="Workflow ID must be a positive integer"):
+                    await client.get_workflow(bad)
+            result = await client.get_workflow("1")  # a string ID, as Zuora documents it
+            assert result.workflow.id == 1 and result.meta.attempts == 1 and result.meta.request_id == "rid-1"
+            with pytest.raises(E.BadResponse) as caught:
+                await client.get_task(5)
+            assert caught.value.message == "Task 5: the response is not a task object."
+            assert caught.value.request_id == "rid-5"
+            for bad in (0, -1, True, "1"):
+                with pytest.raises(E.BadInput, match="Task ID must be a positive integer"):
+                    await client.get_task(bad)
+            assert (await client.get_task(1)).id == 1
+            with pytest.raises(E.BadResponse) as caught:
+                await client.find_tasks(TaskQuery(object_id="x"))
+            assert caught.value.message == "Task search: the response is not a task list."
+            assert (caught.value.status, caught.value.request_id) == (200, "rid-tasks")
+            with pytest.raises(E.BadInput, match="at least one filter"):
+                await client.find_tasks(TaskQuery())
+        assert server.errors == []
+
+
+def _two_pages(conn: Conn, request: Request) -> None:
+    page = int(request.path.split("page=")[1].split("&")[0])
+    tasks = [{"id": page * 10 + i, "workflow_id": 7, "object_id": "A", "instance": True} for i in range(2)]
+    following = f"/workflows/tasks?page={page + 1}&page_length=2" if page == 1 else None
+    conn.json(
+        200, json.dumps({"data": tasks, "pagination": {"next_page": following}}), [("Zuora-Request-Id", f"p{page}")]
+    )
+
+
+async def test_a_search_reports_each_page_and_the_first_pages_request_id():
+    from tui.core.auth import StaticToken
+    from tui.core.client import ClientSettings, ZuoraClient
+    from tui.core.search import TaskQuery
+
+    pages = []
+    with HostileServer(_two_pages) as server:
+        async with ZuoraClient(ClientSettings(server.base_url), StaticToken("tok-123456")) as client:
+            search = await client.find_tasks(TaskQuery(object_id="A"), on_page=lambda p, n: pages.append((p, n)))
+    assert pages == [(1, 2), (2, 2)] and search.pages == 2 and [t.id for t in search.tasks] == [10, 11, 20, 21]
+    assert search.meta.request_id == "p1" and search.meta.attempts == 1 and search.complete
+    assert "instance=true" in server.requests[0].path and "object_id=A" in server.requests[0].path
+
+
+def test_since_update_is_never_negative_and_counts_from_now():
+    from datetime import UTC, datetime, timedelta
+
+    from tui.core.model import Run
+
+    run = Run.parse({"id": 1, "status": "Processing", "updatedAt": "2026-01-01T00:00:00Z"})
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    assert run.since_update(at + timedelta(seconds=90)) == 90.0
+    assert run.since_update(at) == 0.0 and run.since_update(at - timedelta(hours=1)) == 0.0  # clock skew
+    assert run.since_update() > 0  # now: long after 2026-01-01
+    assert Run.parse({"id": 1}).since_update(at) is None
+
+
+def test_workflow_anomalies_name_what_is_odd():
+    from tui.core.model import Workflow
+
+    odd = Workflow.parse({"active_version": "4.2", "ondemandTrigger": "yes", "createdAt": "someday"})
+    assert odd.anomalies == (
+        "id missing or not a number",
+        "active_version has an unexpected type (str)",
+        "ondemandTrigger is not true or false ('yes')",
+        "createdAt is not a timestamp ('someday')",
+    )
+    assert Workflow.parse({"id": 1, "active_version": {"version": "1"}}).anomalies == ()
+    with pytest.raises(ValueError, match="expected a JSON object for the workflow, got list"):
+        Workflow.parse([])
+
+
+@pytest.mark.parametrize(
+    "listed, total, left_out, text",
+    [
+        (3, None, 0, "3 tasks"),
+        (3, 3, 0, "3 tasks"),
+        (1, 1, 0, "1 task"),
+        (3, 4, 0, "3 of 4 tasks"),
+        (1200, 1500, 2, "1,200 of 1,500 tasks (2 tasks of another run left out)"),
+        (2, None, 1, "2 tasks (1 task of another run left out)"),
+    ],
+)
+def test_tasks_listed(listed, total, left_out, text):
+    from tui.core.present import tasks_listed
+
+    assert tasks_listed(listed, total, left_out) == text
+
+
+def test_get_runs_of_several_runs_uses_daemon_workers_and_raises_a_crash_in_the_caller(monkeypatch):
+    import threading
+
+    from tui.core.auth import StaticToken
+    from tui.core.blocking import BlockingClient
+    from tui.core.client import ClientSettings
+    from tui.core.errors import NotFound
+
+    seen = []
+
+    def fake_get_run(self, run_id):
+        thread = threading.current_thread()
+        seen.append((run_id, thread.name, thread.daemon))
+        if run_id == 3:
+            raise NotFound("no such run")
+        if run_id == 4:
+            raise RuntimeError("a bug in a worker")
+        return f"run {run_id}"
+
+    monkeypatch.setattr(BlockingClient, "get_run", fake_get_run)
+    with BlockingClient(ClientSettings("http://127.0.0.1:9"), StaticToken("tok-123456")) as client:
+        results = client.get_runs([1, 2, 3])
+        assert results[:2] == ["run 1", "run 2"] and isinstance(results[2], NotFound)  # in order, errors kept
+        assert {(name, daemon) for _, name, daemon in seen} == {("zwr-get", True)}  # Ctrl-C never waits for them
+        with pytest.raises(RuntimeError, match="a bug in a worker"):
+            client.get_runs([1, 4, 2])
+        seen.clear()
+        assert client.get_runs([1]) == ["run 1"] and seen[0][1] == threading.current_thread().name  # one: no thread
+        assert client.get_runs([]) == []
+        seen.clear()
+        assert client.get_runs([5, 6]) == ["run 5", "run 6"] and {name for _, name, _ in seen} == {"zwr-get"}
+
+
+def test_every_workflow_field_is_read():
+    from datetime import UTC, datetime
+
+    from tui.core.model import Workflow
+
+    data = {
+        "id": 19040, "name": "Nightly", "description": "sends invoices", "status": "Active",
+        "active_version": {"id": 7, "version": "4.2.0", "status": "Active"},
+        "ondemandTrigger": True, "scheduledTrigger": "false", "calloutTrigger": False,
+        "interval": "0 3 * * *", "timezone": "Europe/Berlin", "priority": "High",
+        "createdAt": "2026-01-02T03:04:05Z", "updatedAt": "2026-02-03 04:05:06 UTC",
+    }  # fmt: skip
+    workflow = Workflow.parse(data)
+    assert (workflow.id, workflow.name, workflow.description, workflow.status) == (
+        19040,
+        "Nightly",
+        "sends invoices",
+        "Active",
+    )
+    assert (workflow.version, workflow.version_id, workflow.version_status) == ("4.2.0", 7, "Active")
+    assert (workflow.ondemand, workflow.scheduled, workflow.callout) == (True, False, False)
+    assert (workflow.interval, workflow.timezone, workflow.priority) == ("0 3 * * *", "Europe/Berlin", "High")
+    assert workflow.created_at == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert workflow.updated_at == datetime(2026, 2, 3, 4, 5, 6, tzinfo=UTC)
+    assert workflow.raw is data and workflow.anomalies == () and workflow.triggers == ("on demand",)
+    assert workflow.schedule == "0 3 * * * (Europe/Berlin)"
+    assert Workflow.parse({"id": 1, "description": ""}).description is None  # empty is no description
+
+
+def test_fmt_local_falls_back_to_utc_at_the_edge_of_the_calendar(monkeypatch):
+    import time
+    from datetime import UTC, datetime
+
+    from tui.core.present import fmt_local, fmt_utc
+
+    monkeypatch.setenv("TZ", "Etc/GMT+12")
+    time.tzset()
+    try:
+        edge = datetime.min.replace(tzinfo=UTC)
+        assert fmt_local(edge) == fmt_utc(edge) != "—"  # local year 0 would overflow: UTC is shown
+        assert fmt_local(datetime(2026, 1, 1, 12, tzinfo=UTC)) == "2026-01-01 00:00:00 -12"
+    finally:
+        monkeypatch.setenv("TZ", "UTC")
+        time.tzset()
+
+
+def test_transport_errors_name_the_host():
+    import httpx
+
+    from tui.core.transport import describe_transport_error, failure
+
+    refused = httpx.ConnectError("[Errno 111] Connection refused")
+    assert describe_transport_error(refused, "https://rest.zuora.com").message == (
+        "Connection refused by rest.zuora.com: nothing is listening there."
+    )
+    assert "by not-a-url:" in describe_transport_error(refused, "not-a-url").message  # no host: the URL itself
+    lost = failure(refused, "https://rest.eu.zuora.com", 5.0)
+    assert "rest.eu.zuora.com" in lost.error.message and lost.sent is False
+    timeout = failure(httpx.ReadTimeout("slow"), "https://rest.zuora.com", 5.0)
+    assert (
+        timeout.error.message == "Timed out waiting for an answer from rest.zuora.com (no complete answer within 5s)."
+    )
+    assert timeout.sent is True
+
+
+# ----------------------------------------------------------------------------- run IDs: the exact messages
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (None, "Enter a run ID, e.g. 19063."),
+        ("   ", "Enter a run ID, e.g. 19063."),
+        ("1" * 10_001, "That input is too long to contain run IDs (over 10,000 characters)."),
+        ("19063abc", "'19063abc' is not a run ID: a run ID is a number such as 19063 (or a link that contains /workflow_runs/19063)."),
+        ("x1" * 30, f"'{'x1' * 20}…' is not a run ID: a run ID is a number such as 19063 (or a link that contains /workflow_runs/19063)."),
+        ("a" * 39 + "1", f"'{'a' * 39}1' is not a run ID: a run ID is a number such as 19063 (or a link that contains /workflow_runs/19063)."),
+        ("wf-19027-00000032", "WF-19027-00000032 is a run number (the run's name), not a run ID. Zuora's API looks runs up by their numeric ID, e.g. 19063: open the run in the Zuora UI and copy the ID from its URL."),
+        (str(2**63), f"'{2**63}' is not a valid run ID: it must be a positive whole number."),
+        ("0", "'0' is not a valid run ID: it must be a positive whole number."),
+        ("nothing here", "No run ID found in 'nothing here': a run ID is a number such as 19063."),
+        ("https://x.zuora.com/a", "That URL does not contain a workflow run ID: expected a link like https://rest.zuora.com/workflows/workflow_runs/19063."),
+        ("https://x.zuora.com/workflows/workflow_runs/0", "'https://x.zuora.com/workflows/workflow_runs/0' is not a valid run ID: it must be a positive whole number."),
+        ("https://x.zuora.com/a?runId=0", "'https://x.zuora.com/a?runId=0' is not a valid run ID: it must be a positive whole number."),
+    ],
+)  # fmt: skip
+def test_run_id_messages(text, message):
+    with pytest.raises(BadInput) as caught:
+        parse_run_ids(text)
+    assert caught.value.message == message
+
+
+def test_run_id_edges_that_are_accepted():
+    from tui.core.runid import MAX_ID, parse_run_id
+
+    assert parse_run_ids(str(MAX_ID)) == [MAX_ID]
+    assert parse_run_ids("1 " * 4999 + "22") == [1, 22]  # exactly 10,000 characters: not too long
+    assert parse_run_ids(",19063") == [19063] and parse_run_ids("() 19063 ()") == [19063]  # empty tokens skipped
+    with pytest.raises(BadInput) as caught:
+        parse_run_id("1 2 3 4 5 6")
+    assert caught.value.message == "Expected one run ID but found 6 (1, 2, 3, 4, 5)."
+
+
+def test_fan_out_asks_for_pages_two_to_n_only_after_a_full_first_page():
+    from tui.core.pagination import PAGE_SLACK, PageRequest, TaskPager
+
+    pager = TaskPager(1, expected_total=250)
+    assert pager.fan_out(100, "next") == [PageRequest(2, 100), PageRequest(3, 100)]
+    assert pager.fan_out(100, None) == []  # Zuora says there is no next page
+    assert pager.fan_out(50, "next") == []  # a short first page: follow next_page instead
+    assert TaskPager(1, expected_total=100).fan_out(100, "next") == []  # one page holds it all
+    assert TaskPager(1).fan_out(100, "next") == []  # total unknown
+    huge = TaskPager(1, expected_total=10**6).fan_out(100, "next")
+    assert huge[-1].page == TaskPager(1, expected_total=10**6).max_pages - PAGE_SLACK  # bounded by the page cap
+
+
+def test_small_predicates():
+    from datetime import UTC, datetime, timedelta
+
+    from tui.core.model import Run
+    from tui.core.present import STUCK_AFTER, is_stuck
+    from tui.core.secret import Secret
+
+    assert not Secret("") and Secret("x")
+    run = Run.parse({"id": 1, "status": "Processing", "updatedAt": "2026-01-01T00:00:00Z"})
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    assert is_stuck(run, at + timedelta(seconds=STUCK_AFTER)) and not is_stuck(
+        run, at + timedelta(seconds=STUCK_AFTER - 1)
+    )
+
+
+# ----------------------------------------------------------------------------- the poll engine and settling runs
+
+
+async def test_the_engine_keeps_polling_a_settling_run_at_the_settling_interval():
+    """Mutant: ``_delay_after_success`` returning None for SETTLING as for DONE: a run Finished
+    with tasks still pending would never be polled again and its pending count would freeze."""
+    from tests.test_poll import VirtualTime, client_for, until
+    from tui.poll.engine import PollEngine
+    from tui.sim import RunSpec, Scenario, Simulator
+
+    settling = RunSpec(
+        800, "WF-1-800", 10, created_ago=3600, queued_for=0, duration=60, pending_final=2, settle_after=10**6
+    )
+    with Simulator(Scenario([settling])) as sim:
+        updates = []
+        vt = VirtualTime()
+        async with client_for(sim) as client:
+            engine = PollEngine(
+                client, updates.append, interval=5.0, settling_interval=30.0, clock=vt.clock, sleep=vt.sleep
+            )
+            engine.watch(800)
+            await until(lambda: engine.polls == 1 and vt.sleeping == 1)
+            assert 27 <= vt.delays[-1] <= 33  # max(interval, settling interval), ±10% jitter
+            for n in range(2):
+                await vt.advance(40)
+                await until(lambda n=n: engine.polls == 2 + n and vt.sleeping == 1)
+            await engine.aclose()
+    assert len(sim.requests_to("/workflow_runs/800")) == 3
+    assert all(u.polling for u in updates if u.run is not None)
