@@ -606,6 +606,7 @@ class TasksModel:
     group_sort: int = 0
     group_reverse: bool = False
     group: str | None = None  # the class whose tasks are listed (enter on a group)
+    box: bool = False  # the filter box is open (esc in a list of tasks closes it first)
     selected: int | str | None = None  # a task ID, or a class in the grouped view
     cursor: dict = field(default_factory=lambda: {"tasks": None, "groups": None})
 
@@ -750,6 +751,7 @@ async def tasks_walk(seed: int, steps: int, monkeypatch) -> None:
                 text = rng.choice(["", "task 1", "proc", "error", "00", "invoice", "timed"])
                 keys = [k if k != " " else "space" for k in text]
                 await press(pilot, "slash", "end", "ctrl+u", *keys, "enter")
+                model.box = True
                 # re-filtered at every keystroke: the selection follows each step
                 for typed in ([""] if model.needle else []) + [text[: n + 1] for n in range(len(text))]:
                     previous = model.rows()
@@ -783,7 +785,9 @@ async def tasks_walk(seed: int, steps: int, monkeypatch) -> None:
                 log.append(f"enter group {chosen}")
             elif model.grouped or model.group is not None:
                 await press(pilot, "escape")
-                if model.group is not None:
+                if not model.grouped and (model.box or model.needle):  # a filter is cleared first
+                    model.box, model.needle = False, ""
+                elif model.group is not None:
                     model.switch(lambda: setattr(model, "group", None) or setattr(model, "grouped", True))
                 else:
                     model.switch(lambda: setattr(model, "grouped", False))

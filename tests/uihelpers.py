@@ -104,22 +104,38 @@ class Terminal:
     """What a real terminal shows: every frame the app writes, fed into a VT emulator (pyte).
 
     Asserting on this, rather than on a widget's state, catches repaint bugs: a row whose data
-    changed but whose line was not repainted still shows the old text here."""
+    changed but whose line was not repainted still shows the old text here.
+
+    Frames are rendered in truecolor whatever the environment says, by a console of the
+    terminal's own: Rich keeps a style's escape codes on the (cached, shared) ``Style`` the first
+    time it is rendered, so a test rendering in 256 colours would leave later tests' cursor rows
+    in 256 colours and their probes (``probe_bg``) in truecolor: rows never seen as highlighted."""
 
     def __init__(self, app, width: int, height: int) -> None:
+        import io
+
         import pyte
+        from rich.console import Console
         from textual._compositor import CompositorUpdate
 
         self.app = app
         self.screen = pyte.Screen(width, height)
         self.stream = pyte.Stream(self.screen)
+        self.console = Console(
+            width=width,
+            height=height,
+            file=io.StringIO(),
+            color_system="truecolor",
+            force_terminal=True,
+            legacy_windows=False,
+        )
         self.frames = 0
         original = app._display
 
         def display(screen, renderable) -> None:
             original(screen, renderable)
             if isinstance(renderable, CompositorUpdate) and not app._batch_count:
-                self.stream.feed(renderable.render_segments(app.console))
+                self.stream.feed(renderable.render_segments(self.console))
                 self.frames += 1
 
         app._display = display  # the app draws through here; a headless app otherwise writes nothing
@@ -134,12 +150,12 @@ class Terminal:
         return self.screen.buffer[y][x].bg
 
     def probe_bg(self, style) -> str:
-        """The background a terminal shows for a Rich ``style`` in this app's colour system."""
+        """The background a terminal shows for a Rich ``style`` (rendered as the frames are)."""
         import pyte
         from rich.segment import Segment
 
         probe = pyte.Screen(2, 1)
-        pyte.Stream(probe).feed(self.app.console._render_buffer([Segment(" ", style)]))
+        pyte.Stream(probe).feed(self.console._render_buffer([Segment(" ", style)]))
         return probe.buffer[0][0].bg
 
     def region_lines(self, region) -> list[tuple[int, str]]:

@@ -100,7 +100,7 @@ ACTIONS: tuple[Action, ...] = (
     A("tasks-page", "pageup,pagedown", "a page of tasks up / down", "tasks", "move", "", bound=False),
     A("tasks-ends", "home,end", "the first / last task", "tasks", "move", "", bound=False),
     A("tasks-open", "enter", "full details of the highlighted task (in the groups: that group's tasks)", "tasks", "move", "", bound=False),
-    A("tasks-back", "escape", "back a level: clears a filter, then a group's tasks, groups, tasks, watchlist", "tasks", "tasks", "back", "Back"),
+    A("tasks-back", "escape", "back a level: clears a filter, leaves a group or the groups, else back to the watchlist", "tasks", "tasks", "back", "Back"),
     A("tasks-errors", "e", "only tasks in Error (again: all tasks)", "tasks", "tasks", "toggle_errors", "Errors"),
     A("tasks-filter", "slash", "filter the tasks by text", "tasks", "tasks", "filter", "Filter"),
     A("tasks-json", "j", "raw JSON of the highlighted task", "tasks", "tasks", "raw", "JSON"),

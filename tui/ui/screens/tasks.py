@@ -447,10 +447,11 @@ class TasksScreen(Screen):
         self._fill()
 
     def action_back(self) -> None:
-        """esc, one level up: a text filter is cleared first; then a group's tasks -> the groups ->
-        the tasks -> the watchlist."""
+        """esc, one level up: in a list of tasks a text filter is cleared first; then a group's
+        tasks -> the groups -> the tasks -> the watchlist. (The groups are not filtered by text:
+        esc there leaves them, and the filter is still there for the tasks.)"""
         box = self.query_one("#tasks-filter", Input)
-        if box.display or self.filter_text:
+        if not self.grouped and (box.display or self.filter_text):
             box.value = ""
             box.display = False
             self.filter_text = ""
