@@ -508,7 +508,8 @@ class MainScreen(Screen):
         ids = [run_id for run_id, _ in runs[:FIND_WATCH]]
         failed = sum(1 for _, tasks in runs if any(t.status is TaskStatus.ERROR for t in tasks))
         new = [run_id for run_id in ids if run_id not in self.book]
-        self.watch_runs(ids, select=True, remember=not self.session.demo)
+        self.watch_runs(ids, remember=not self.session.demo)
+        self.select(ids[0])  # the notice below says which were new: no "already watched" one too
         more = f"; the first {FIND_WATCH} are watched" if len(runs) > FIND_WATCH else ""
         self.notify(
             f"{plural(len(runs), 'run')} touched {query.describe()} ({failed} with a failed task there){more}; "

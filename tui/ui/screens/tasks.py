@@ -377,10 +377,11 @@ class TasksScreen(Screen):
         widget = self.query_one("#task-preview", Static)
         group = self._current_group()
         if group is not None:
-            first = group.first
-            text = Text.assemble(literal(group.error_class or "Error", 60, "bold red"), ": ")
+            first = group.first  # the key first: a long message must not push it out of the two lines
+            text = Text(f"enter lists its {plural(group.count, 'task')} (first: task {first.id}) · ", style="dim")
+            text.append_text(literal(group.error_class or "Error", 60, "bold red"))
+            text.append(": ")
             text.append_text(literal(group.message, 300))
-            text.append(f"  (first: task {first.id}; enter lists the {plural(group.count, 'task')})", style="dim")
             widget.update(text)
             return
         task = self._current()
