@@ -33,6 +33,15 @@ def test_bad_ids_never_reach_the_server(sim):
     assert sim.requests == []
 
 
+@pytest.mark.parametrize("args", [("19063", "abc"), ("19063", "WF-19027-00000032"), ("19063", "run", "19064")])
+def test_a_bad_argument_beside_a_good_one_is_refused_not_dropped(sim, args):
+    """`zwr get 19063 abc` used to print 19063 and exit 0, dropping "abc" without a word."""
+    out = run_zwr("get", *args, env=cli_env(sim))
+    assert out.returncode == 2 and out.stderr.startswith("error:") and out.stdout == ""
+    assert repr(args[1]) in out.stderr or "run number" in out.stderr
+    assert sim.requests == []
+
+
 def test_pasted_url(sim):
     out = run_zwr("get", f"{sim.base_url}/workflows/workflow_runs/19063", env=cli_env(sim))
     assert out.returncode == 0 and "Run 19063" in out.stdout

@@ -65,6 +65,16 @@ def test_errors_mean_failed_even_though_status_is_finished():
     assert run.outcome is Outcome.FAILED and badge(run).tone == "error"
 
 
+def test_a_stopped_run_with_task_errors_is_shown_stopped_not_finished():
+    """Zuora's word wins: a run stopped after some tasks failed is Stopped (with its errors),
+    never "Finished" (found by a new user: a stop of a run with 2 errors showed ✖ Finished)."""
+    tasks = {**REFERENCE_SAMPLE["tasks"], "error": 2, "success": 1, "stopped": 1}
+    run = Run.parse({**REFERENCE_SAMPLE, "status": "Stopped", "tasks": tasks})
+    shown = badge(run)
+    assert (shown.symbol, shown.label) == ("■", "Stopped") and "2 task errors" in shown.detail
+    assert run.outcome is Outcome.FAILED  # watch --exit-status still fails on it
+
+
 @pytest.mark.parametrize(
     "raw, expected",
     [

@@ -111,6 +111,39 @@ async def test_production_needs_the_run_id_typed(sim):
     assert [e["result"] for e in audit()] == ["done"]
 
 
+async def test_a_read_only_demo_says_how_to_get_writes_in_the_demo(sim):
+    """`zwr demo --read-only` then X: the hint names the demo's way (leave out --read-only), not
+    --allow-write, which `zwr demo` does not take (found by a new user)."""
+    app = make_app(sim, [STUCK], demo=True)  # the demo's connection without allow_write: --read-only
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: app.book.run(STUCK) is not None, pilot=pilot)
+        app.main.watchlist.select_run(STUCK)
+        await pilot.press("X")
+        await wait_for(lambda: notes(app), pilot=pilot)
+        assert app.screen is app.main and sim.requests_to("/stop") == []
+        assert "without --read-only" in notes(app)[0] and "--allow-write" not in notes(app)[0]
+
+
+async def test_the_dialogs_buttons_show_on_a_small_terminal(sim):
+    """At 60x20 a production rerun of many tasks (the tallest question) still shows both buttons
+    and the hint inside the dialog; only the plan's text shrinks (found by a new user: at 60x20
+    only the buttons' top border showed)."""
+    app = make_app(sim, [19066], allow_write=True, production=True)
+    async with app.run_test(size=(60, 20)) as pilot:
+        question = await open_question(app, pilot, "F", 19066)
+        await settle(pilot)
+        for size in ((60, 20), (80, 24), (60, 16), (60, 20)):
+            await pilot.resize_terminal(*size)
+            await settle(pilot)
+            dialog = question.query_one("#confirm-dialog").content_region
+            for button in question.query(Button):
+                region = button.region
+                assert region.height == 3 and dialog.contains_region(region), (size, button.id, region, dialog)
+            hint = question.query("Static").last()
+            assert "esc: cancel" in text_of(hint) and dialog.contains_region(hint.region), size
+        await pilot.press("escape")
+
+
 async def test_nothing_to_stop_says_why_and_asks_nothing(sim):
     app = make_app(sim, [19063], allow_write=True)
     async with app.run_test(size=SIZE) as pilot:

@@ -19,7 +19,7 @@ from tui.core.errors import BadResponse, ZwrError
 from tui.core.lazy import lazy_module
 from tui.core.model import TaskStatus
 from tui.core.present import plural, tasks_listed
-from tui.core.runid import parse_run_id, parse_run_ids
+from tui.core.runid import parse_argv_run_ids, parse_run_id
 from tui.core.text import printable
 
 asyncio = lazy_module("asyncio")  # loaded by watch/tasks only: `zwr get` never needs it
@@ -32,7 +32,7 @@ def _fail(error: ZwrError, prefix: str = "") -> int:
 
 def get(ns: argparse.Namespace) -> int:
     try:
-        run_ids = parse_run_ids(" ".join(ns.run_ids))
+        run_ids = parse_argv_run_ids(ns.run_ids)
         connection = connection_from(ns)
         settings = connection.settings()  # validates --timeout too: nothing is sent if it is wrong
     except ZwrError as exc:

@@ -8,19 +8,16 @@ pointer to ``zwr get`` / ``zwr watch`` instead (exit 2), before Textual is even 
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 
 from tui.cli import exitcodes
 from tui.cli.output import write
-from tui.core.errors import BadInput, ZwrError
+from tui.core.errors import ZwrError
 
 NO_TERMINAL = (
     "error: the TUI needs a terminal (stdin and stdout must both be one); "
     "in scripts use `zwr get RUN_ID` or `zwr watch RUN_ID`"
 )
-_FREE_TEXT = re.compile(r"[^\W\d_]{2,}")  # a word: "run 19063 failed" is for the `a` dialog, not argv
-_RUN_NUMBER = re.compile(r"(?i)\bWF-\d")  # a run *number*: the run-ID parser explains it
 
 
 def has_terminal() -> bool:
@@ -39,20 +36,10 @@ def refuse_without_terminal(also: str = "") -> int | None:
 
 
 def run_ids_from_argv(words: list[str]) -> list[int]:
-    """Run IDs and run URLs only: each word must be IDs (``19063``, ``19063,19064``) or a link."""
-    from tui.core.runid import parse_run_ids
+    """Run IDs and run URLs only (``zwr 19063``); none at all is fine: the TUI starts empty."""
+    from tui.core.runid import parse_argv_run_ids
 
-    found: list[int] = []
-    for word in words:
-        link = word.strip().lower().startswith(("http://", "https://"))
-        if not link and _FREE_TEXT.search(word) and not _RUN_NUMBER.search(word):
-            raise BadInput(
-                f"{word[:60]!r} is not a run ID or run URL. On the command line give IDs such as 19063 "
-                "or links; pasted sentences work in the TUI's `a` dialog."
-            )
-        ids = parse_run_ids(word)  # explains bad IDs, run numbers (WF-...), suspicious text
-        found.extend(i for i in ids if i not in found)
-    return found
+    return parse_argv_run_ids(words) if words else []
 
 
 def ui(ns: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from tui.core.model import Outcome, Phase, Run, Workflow
+from tui.core.model import Phase, Run, RunStatus, Workflow
 from tui.core.ratelimit import RateLimit
 from tui.core.text import printable
 
@@ -30,7 +30,9 @@ def badge(run: Run) -> Badge:
     errors = run.tasks.error
     phase = run.phase
     if phase is Phase.DONE:
-        if run.outcome is Outcome.STOPPED:
+        if run.status is RunStatus.STOPPED:  # Zuora's word first: a stopped run may have task errors too
+            if errors:
+                return Badge("■", "Stopped", "warning", f"stopped; {errors} task error{'s' if errors != 1 else ''}")
             return Badge("■", "Stopped", "warning", "stopped before finishing")
         if errors:
             return Badge("✖", "Finished", "error", f"{errors} task error{'s' if errors != 1 else ''}")

@@ -17,6 +17,8 @@ _RUN_NAME = re.compile(r"\bWF-\d+-\d+\b", re.IGNORECASE)
 _URL_PATH_ID = re.compile(r"/workflow_runs/(\d{1,19})(?:/|$)")
 _QUERY_ID = re.compile(r"(?:^|&)(?:workflow_run_id|run_id|runId)=(\d{1,19})(?:&|$)")
 _SEPARATORS = re.compile(r"[\s,;]+")
+_FREE_TEXT = re.compile(r"[^\W\d_]{2,}")  # a word: "run 19063 failed" is for the TUI's `a` dialog, not argv
+_RUN_NUMBER_START = re.compile(r"(?i)\bWF-\d")  # a run *number*: parse_run_ids explains it
 _SUSPICIOUS = re.compile(r"(\.\.|[/\\?#%<>]|%2f)", re.IGNORECASE)
 
 
@@ -120,3 +122,24 @@ def parse_task_ids(words: list[str]) -> list[int]:
     if not found:
         raise BadInput("Name at least one task ID, e.g. 1906600010.")
     return list(dict.fromkeys(found))
+
+
+def parse_argv_run_ids(words: list[str]) -> list[int]:
+    """Run IDs from command-line arguments: each word must be IDs (``19063``, ``19063,19064``)
+    or a run link. Stricter than :func:`parse_run_ids`, which forgives the words of a pasted
+    sentence: on a command line a stray word (``zwr get 19063 abc``) is a mistake to report,
+    not to drop. Duplicates are removed, order is kept."""
+    found: list[int] = []
+    for word in words:
+        link = word.strip().lower().startswith(("http://", "https://"))
+        if not link and _FREE_TEXT.search(word) and not _RUN_NUMBER_START.search(word):
+            shown = word if len(word) <= 60 else word[:60] + "…"
+            raise BadInput(
+                f"{shown!r} is not a run ID or run URL. On the command line give IDs such as 19063 "
+                "or links; pasted sentences work in the TUI's `a` dialog."
+            )
+        ids = parse_run_ids(word)  # explains bad IDs, run numbers (WF-...), suspicious text
+        found.extend(i for i in ids if i not in found)
+    if not found:
+        raise BadInput("Enter a run ID, e.g. 19063.")
+    return found

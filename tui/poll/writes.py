@@ -90,12 +90,17 @@ class Writer:
     profile: str | None
     environment: str  # "US Production, Cloud 2 (https://rest.zuora.com)", the label, or the URL
     production: bool
+    demo: bool = False  # `zwr demo --read-only`: the way to writes is to leave out --read-only
 
     def confirmation(self, plan: A.StopPlan | A.RerunPlan) -> list[str]:
         return A.confirmation(plan, environment=self.environment, production=self.production, profile=self.profile)
 
     @property
     def hint(self) -> str:
+        if self.demo:
+            return (
+                "Writes are off in this demo (zwr demo --read-only): start `zwr demo` without --read-only to try them."
+            )
         return A.writes_off_hint(self.profile)
 
     def _executor(self, client: ZuoraClient, sink: _Sink) -> A.Executor:

@@ -148,6 +148,7 @@ class ZwrApp(App):
             profile=c.profile,
             environment=environment_name(c.base_url, c.label),
             production=c.production,
+            demo=self.demo,
         )
         return WriteFlows(self, session, writer)
 

@@ -54,6 +54,9 @@ def confirmation_table(lines: list[str]) -> tuple[Text, Table]:
     return head, grid
 
 
+TEXT_LINES = 12  # the plan's text at most (it scrolls beyond)
+
+
 class ConfirmWrite(ModalScreen[bool]):
     CSS_PATH = stylesheet("modals")
     BINDINGS = bindings("confirm")
@@ -88,6 +91,30 @@ class ConfirmWrite(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#confirm-id", Input) if self.production else self.query_one("#cancel", Button))
+        self.call_after_refresh(self._fit)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit)
+
+    def _fit(self) -> None:
+        """The buttons and the hint must always show, whatever the terminal's height (at 60x20 a
+        long plan pushed them off the dialog): only the plan's text shrinks, and scrolls."""
+        dialog = self.query_one("#confirm-dialog", Vertical)
+        text = self.query_one("#confirm-text", VerticalScroll)
+        others = sum(c.outer_size.height + c.styles.margin.height for c in dialog.children if c is not text)
+        others += text.styles.margin.height
+        room = int(self.size.height * 0.9) - dialog.styles.gutter.height - others  # the dialog's max-height: 90%
+        if room < 3 and not dialog.has_class("compact"):  # a short terminal: give up the padding first
+            dialog.add_class("compact")
+            self.call_after_refresh(self._fit)
+            return
+        if room > 6 and dialog.has_class("compact"):  # room again (without the padding it has 4 more)
+            dialog.remove_class("compact")
+            self.call_after_refresh(self._fit)
+            return
+        fitted = max(1, min(TEXT_LINES, room))
+        if text.styles.max_height is None or text.styles.max_height.value != fitted:
+            text.styles.max_height = fitted
 
     @property
     def typed_ok(self) -> bool:
