@@ -400,3 +400,27 @@ async def test_scripted_workflow_definition_shows_in_the_detail():
         await settle(pilot)
         shown = " ".join(text_of(app.main.query_one("#detail-workflow")).split())
         assert "Workflow Nightly [b]sync[/b] (workflow 77)" in shown and "Pushes invoices" in shown, shown
+
+
+async def test_a_rebound_first_error_key_is_the_one_the_panel_names():
+    """``[keys] first-error = "w"``: the panel's hint says w, w opens the task, e does nothing."""
+    from tui.store import paths
+
+    path = paths.config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('[keys]\nfirst-error = "w"\n')
+    tasks = (failed_task(0, "WorkflowError::Callout", "Callout response was 500 after 3 tries."), ok_task(1))
+    poller = ScriptedPoller({12: lambda: TaskList(12, tasks, 1, None)})
+    app, _ = scripted_app([12], poller=poller)
+    state = RunState(12, "WF-12", "Finished", counts(1, 1), 2, 600, 60, fetched=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        poller.deliver([state.update()])
+        await settle_until(lambda: app.session.why.digest(12) is not None, pilot=pilot)
+        await settle(pilot)
+        shown = text_of(app.main.query_one("#detail-errors"))
+        assert "w: first in full" in shown and "e: first" not in shown, shown
+        await press(pilot, "e")
+        assert app.screen is app.main
+        await press(pilot, "w")
+        assert isinstance(app.screen, TaskDetailScreen) and app.screen.task_ is tasks[0]

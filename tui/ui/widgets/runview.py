@@ -24,6 +24,7 @@ from tui.core.present import badge, fmt_duration, fmt_rate_limit, fmt_utc, is_st
 from tui.poll.engine import RunUpdate
 from tui.poll.runbook import RunBook
 from tui.poll.whybook import WhyBook
+from tui.ui.keys import BY_ID, show_keys
 from tui.ui.safe import TONE_STYLES, literal
 from tui.ui.widgets.bars import TaskBars
 from tui.ui.widgets.whyview import error_rows, message_rows, workflow_rows
@@ -134,6 +135,7 @@ class RunDetail(Vertical):
             why.listed_at(self.run_id),
             self.app.console,
             self._body_width(),
+            show_keys(BY_ID["first-error"], getattr(self.app, "keymap", None)),
         )
         self._put_optional("detail-errors", *rows)
         workflow_id = run.original_workflow_id

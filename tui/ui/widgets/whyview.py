@@ -61,11 +61,13 @@ def error_rows(
     listed_at: float | None,
     console: Console | None = None,
     width: int = 0,
+    first_key: str = "e",
 ) -> list[Text]:
     """The run's error groups: a heading, then two lines per group (what failed, and its first
     task). Nothing for a run without task errors; one quiet line when the tasks cannot be listed.
     The biggest group's message is shown whole, wrapped under itself (``console`` and ``width``
-    measure it); the others are cut to one line."""
+    measure it); the others are cut to one line. ``first_key`` is the key that opens the first
+    error in full (the user's keymap applied)."""
     if run is None or run.tasks.error <= 0:
         return []
     errors = run.tasks.error
@@ -90,8 +92,8 @@ def error_rows(
         heading.append(f"  as of {_clock(listed_at)}", style="dim")
     if digest.partial:
         heading.append_text(literal(f"  incomplete list: {digest.partial}", 200, "yellow"))
-    if groups:
-        heading.append("  e: first in full", style="dim")
+    if groups and first_key:
+        heading.append(f"  {first_key}: first in full", style="dim")
     rows = [heading]
     if not groups:
         rows.append(_line(("  no task in Error among the ", "dim"), (f"{digest.listed:,} listed", "dim")))
