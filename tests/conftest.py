@@ -1,4 +1,5 @@
-"""Shared fixtures. Every test runs with its own config/data dirs and a keyring tripwire.
+"""Shared fixtures. Every test runs with its own config/data dirs, a keyring tripwire and a
+truecolor terminal environment (the same colour system for every app in the process).
 
 The tripwire: ``PYTHON_KEYRING_BACKEND`` points at keyring's fail backend and the in-process
 keyring is reset to it, so any accidental use of the developer's real keyring errors out.
@@ -40,6 +41,14 @@ def isolated_env(tmp_path, monkeypatch):
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
     monkeypatch.setenv("ZWR_KEYRING_TIMEOUT", "3")
     monkeypatch.setenv("TZ", "UTC")  # local times in snapshots must not depend on the machine
+    # One colour system for every app in the test process, whatever the developer's or CI's TERM.
+    # Textual caches a style's ANSI codes on the shared ``rich.style.Style`` object itself
+    # (``Strip.render_ansi`` sets ``style._ansi``; ``Strip.render_style`` reuses it for any colour
+    # system), and Rich/Textual lru_caches hand the same Style objects to every later app. So an app
+    # drawn in 16 colours (TERM=xterm, no COLORTERM) makes a later truecolor app draw those styles in
+    # 16 colours too: a cursor row bg #fea62b came out as ANSI brightred in the next test's terminal.
+    monkeypatch.setenv("COLORTERM", "truecolor")
+    monkeypatch.delenv("NO_COLOR", raising=False)
     import time as _time
 
     _time.tzset()

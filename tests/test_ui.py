@@ -51,7 +51,7 @@ async def test_detail_shows_status_timing_and_bars(sim):
         assert "Elapsed" in text_of(detail.query_one("#detail-timing"))
         bars = text_of(detail.query_one(TaskBars))
         assert "12/12 done" in bars and "25.0%" in bars and "75.0%" in bars
-        assert "Zuora-Request-Id" in text_of(detail.query_one("#detail-meta"))
+        assert "Request-Id " in text_of(detail.query_one("#detail-meta"))  # "Request-Id" below 100 columns
 
 
 async def test_watchlist_sort_and_filter(sim):
@@ -155,11 +155,20 @@ async def test_error_keeps_last_good_data_marked_stale(sim):
 
 
 async def test_not_found_run_explained(sim):
+    from tests.uihelpers import Terminal
+
     app = make_app(sim, [424242])
     async with app.run_test(size=(120, 40)) as pilot:
+        terminal = Terminal(app, 120, 40)
         await wait_for(lambda: 424242 in app.updates, pilot=pilot)
         await pilot.pause(0.1)
         assert "30 days" in text_of(app.main.query_one("#detail-error"))
+        # nothing is coming: the bars do not say "waiting for data" (a new user found both lines at once)
+        assert text_of(app.main.query_one(TaskBars)).strip() == "Tasks: unknown (the run could not be read)"
+        await pilot.press("slash", *"zzz", "enter")  # a filter that hides every run says so, on screen
+        await wait_for(
+            lambda: any("No watched run matches “zzz”: esc clears" in line for line in terminal.lines()), pilot=pilot
+        )
 
 
 async def test_pause_resume_and_refresh_now(sim):
@@ -407,10 +416,11 @@ async def test_ages_tick_for_ended_runs_and_a_new_selection_starts_at_the_top():
         await settle(pilot)
         poller.deliver([r.update() for r in [*runs, active]])
         await settle(pilot)
-        assert "fetched 0s ago" in text_of(app.main.query_one("#detail-meta"))
+        meta = text_of(app.main.query_one("#detail-meta"))
+        assert meta.startswith("0s ago  "), meta  # at 80 columns: the age, then why it moves or not
         assert any(line.startswith(" 3 ") and " 1m 40s " in line for line in terminal.lines())
         now[0] = FROZEN + timedelta(seconds=40)  # an ended run is not polled again: its age must still move
-        await wait_for(lambda: "fetched 40s ago" in text_of(app.main.query_one("#detail-meta")), pilot=pilot)
+        await wait_for(lambda: text_of(app.main.query_one("#detail-meta")).startswith("40s ago"), pilot=pilot)
         # and the running run's elapsed time moves on screen, with no poll (only its cell is repainted)
         await wait_for(lambda: any(" 2m 20s " in line for line in terminal.lines()), pilot=pilot)
         body = app.main.query_one("#detail-body")
@@ -420,3 +430,14 @@ async def test_ages_tick_for_ended_runs_and_a_new_selection_starts_at_the_top():
         await pilot.press("down")
         await settle(pilot)
         assert body.scroll_y == 0 and text_of(app.main.query_one("#detail-title")).startswith("Run 2 ")
+
+
+def test_every_test_app_draws_in_one_colour_system(monkeypatch):
+    """Test isolation: Textual caches a style's ANSI codes on the shared Style object whatever the
+    colour system, so an app drawn in 16 colours (TERM=xterm) made the next test's truecolor app
+    draw its cursor row in 16 colours (conftest.py pins COLORTERM=truecolor for every test)."""
+    from tests.uihelpers import scripted_app
+
+    monkeypatch.setenv("TERM", "xterm")  # what a plain terminal or CI says: 16 colours on its own
+    app, _ = scripted_app()
+    assert app.console.color_system == "truecolor"

@@ -236,3 +236,11 @@ def test_summary_of_a_clean_batch_and_of_one_task():
     assert summary(plan, done) == ("Rerun of 2 tasks of run 7 sent: Zuora accepted each.", "information")
     refused = A.Record(A.RERUN, 7, 1, A.REFUSED, "HTTP 403: needs Workflow Run Access.")
     assert summary(A.RerunPlan(r, tasks[:1]), Outcome((refused,))) == (refused.message, "error")
+
+
+def test_nothing_to_rerun_says_why_once():
+    """ "Nothing to rerun: task 1906300001 succeeded." (it said "… succeeded: nothing to rerun." twice over)."""
+    run = Run.parse({"id": 19063, "status": "Finished", "tasks": {"total": 1, "success": 1}})
+    task = Task.parse({"id": 1906300001, "status": "Success", "workflow_id": 19063})
+    plan = A.RerunPlan(run, (), ((task.id, A.rerun_reason(task, 19063)),))
+    assert Writer.why_not(plan) == "Nothing to rerun: task 1906300001 succeeded."

@@ -157,7 +157,8 @@ class Writer:
     def why_not(plan: A.StopPlan | A.RerunPlan) -> str:
         """Why nothing will be sent, in one sentence a person can act on."""
         if isinstance(plan, A.RerunPlan) and plan.nothing_to_do and plan.skipped and not plan.failed_only:
-            return f"Nothing to rerun: task {A.skipped_text(plan.skipped, 3)}."
+            why = A.skipped_text(plan.skipped, 3).replace(": nothing to rerun", "")  # said once, in front
+            return f"Nothing to rerun: task {why}."
         return plan.reason or "Nothing to do: nothing was sent."
 
     # ------------------------------------------------------------------ doing it (after the question)

@@ -45,14 +45,22 @@ def stacked_bar(counts: TaskCounts, width: int) -> Text:
     return text
 
 
+WAITING = "Tasks: waiting for data…"
+
+
 class TaskBars(Widget):
     DEFAULT_CLASSES = "task-bars"
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.counts: TaskCounts | None = None
+        self.empty = WAITING  # what it says with no counts: waiting, or why there are none
 
-    def show(self, counts: TaskCounts | None) -> None:
+    def show(self, counts: TaskCounts | None, empty: str = "") -> None:
+        empty = empty or WAITING
+        if counts is None and empty != self.empty:
+            self.empty = empty
+            self.refresh()
         if counts != self.counts:
             before = self._height(self.counts)
             self.counts = counts
@@ -71,7 +79,7 @@ class TaskBars(Widget):
     def render(self):
         counts = self.counts
         if counts is None:
-            return Text("Tasks: waiting for data…", style="dim")
+            return Text(self.empty, style="dim")
         if not counts.known:
             return Text("Tasks: no task counts in the response", style="yellow")
         width = max(10, self.size.width)

@@ -128,6 +128,7 @@ class LineTable(ScrollView, can_focus=True):
         self._widths: list[int] = []
         self._layout_width = -1
         self._columns_for: Callable[[int], Sequence[Column]] | None = None
+        self.empty_text = ""  # said on the first line when there are no rows (why the list is empty)
         self.cursor_row = 0
         self._last_highlight: str | None = None
 
@@ -377,6 +378,10 @@ class LineTable(ScrollView, can_focus=True):
             return self._strip([Text(c.label) for c in self.columns], header, width)
         index = self.scroll_offset.y + y - 1
         if not 0 <= index < len(self._keys):
+            if y == 1 and not self._keys and self.empty_text:
+                text = Text(f" {self.empty_text}", style="dim", no_wrap=True, overflow="ellipsis")
+                text.truncate(width, overflow="ellipsis")
+                return Strip(list(text.render(self.app.console)), text.cell_len).crop_extend(0, width, base)
             return Strip.blank(width, base)
         key = self._keys[index]
         parity = index % 2

@@ -112,7 +112,11 @@ class RunDetail(Vertical):
         self._render_error()
         self.render_why()
         self._render_timing()
-        self.query_one(TaskBars).show(update.run.tasks if update and update.run else None)
+        no_run = update is not None and update.run is None and update.error is not None
+        self.query_one(TaskBars).show(
+            update.run.tasks if update and update.run else None,
+            "Tasks: unknown (the run could not be read)" if no_run else "",  # not "waiting": nothing is coming
+        )
         self._put_optional("detail-messages", *message_rows(update.run if update else None))
         self._render_progress()
         self._render_meta()
@@ -337,17 +341,25 @@ class RunDetail(Vertical):
             self._put("detail-meta")
             return
         parts: list[tuple[str, str] | Text] = []
-        narrow = 0 < self.query_one("#detail-meta").size.width < 72  # the age and a whole Request-Id still fit
+        # Three widths: why a number is old ("ended, not polling") must show at 80 columns, and the
+        # whole Request-Id (for Zuora support) at 60 (a new user saw "… ended:" cut at 80).
+        width = self.query_one("#detail-meta").size.width
+        narrow, compact = 0 < width < 72, 0 < width < 100
         if update.fetched_at is not None:
             age = max(0.0, self.clock().timestamp() - update.fetched_at)
-            parts.append((f"{'' if narrow else 'fetched '}{fmt_duration(age)} ago", "dim"))
-        if update.meta is not None and update.meta.request_id:  # before the rest: whole at 60 columns
-            parts.append(("  Request-Id " if narrow else "  Zuora-Request-Id ", "dim"))
-            parts.append(literal(update.meta.request_id, 64))
+            parts.append((f"{'' if compact else 'fetched '}{fmt_duration(age)} ago", "dim"))
+        state: str | None = None
         if update.polling and update.error is None and update.run is not None:
-            parts.append(("  polling", "dim"))
+            state = "  polling"
         elif update.run is not None and update.run.phase.terminal and update.error is None:
-            parts.append(("  ended: not polling (r refreshes)", "dim"))
+            state = "  ended" if narrow else "  ended, not polling" if compact else "  ended: not polling (r refreshes)"
+        if state and not narrow:
+            parts.append((state, "dim"))
+        if update.meta is not None and update.meta.request_id:
+            parts.append(("  Request-Id " if compact else "  Zuora-Request-Id ", "dim"))
+            parts.append(literal(update.meta.request_id, 64))
+        if state and narrow:
+            parts.append((state, "dim"))
         if update.meta is not None:
             rl = update.meta.rate_limit
             left = fmt_rate_limit(rl)

@@ -163,6 +163,19 @@ class Watchlist(LineTable):
         """Re-derive the rows (after a filter or sort change), keeping the cursor on the same run."""
         self.set_rows([str(r) for r in self.ordered_ids()], self._row_cells)
 
+    def set_rows(self, keys, factory) -> None:
+        self.empty_text = self._why_empty()
+        super().set_rows(keys, factory)
+
+    def _why_empty(self) -> str:
+        """An empty list says why: nothing watched yet, or a filter that hides every run."""
+        if not self.book.ids():
+            return "No runs watched: press a to add run IDs."
+        if self.filter_text.strip():
+            shown = self.filter_text.strip()[:30]
+            return f"No watched run matches “{shown}”: esc clears the filter."
+        return ""
+
     def apply_change(self, change: BookChange) -> None:
         """The book changed: re-derive the order if it may have moved, repaint changed rows."""
         data_dependent = bool(self.filter_text.strip()) or self.sort_mode in self.DATA_SORTS
