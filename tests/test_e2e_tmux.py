@@ -38,8 +38,10 @@ class Tmux:
 
 
 @pytest.fixture
-def tmux():
-    t = Tmux(f"zwr-e2e-{os.getpid()}")
+def tmux(request):
+    # one tmux server per test: a next test's new-session must never reach a server the previous
+    # test's kill-server is still shutting down (seen once under load: an empty screen for 40 s)
+    t = Tmux(f"zwr-e2e-{os.getpid()}-{request.node.name[:40]}")
     yield t
     t.run("kill-server")
 

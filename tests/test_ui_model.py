@@ -287,7 +287,7 @@ def initial_runs(rng: random.Random, ids: list[int]) -> dict[int, RunState]:
             counts["queued"] = total
         elif status in ("Finished",):
             counts["error"] = rng.choice([0, 0, 1, 3])
-            counts["pending"] = rng.choice([0, 0, 0, 2])
+            counts["pending"] = min(rng.choice([0, 0, 0, 2]), total - counts["error"])  # never a negative count
             counts["success"] = total - counts["error"] - counts["pending"]
         elif status in ("Stopped", "Stopping"):
             counts["stopped"] = total // 2
@@ -391,6 +391,9 @@ async def walk(seed: int, steps: int) -> None:
     spare = list(range(50101, 50131))
     model = Model(initial_runs(rng, ids))
     app, poller = scripted_app(ids, allow_write=True)
+    # state-change toasts from the first step on, however slow the machine: with the app's quiet
+    # start (5 s of wall clock) a loaded machine showed toasts at steps a fast one kept quiet
+    app.quiet_start = 0
     log: list[str] = []
     writes_rng = random.Random(seed + 1000)  # its own stream: the other steps stay as they were
     in_flight = None  # (run ID, future, steps left) of a stop on the wire
@@ -412,7 +415,9 @@ async def walk(seed: int, steps: int) -> None:
                 run_id, future, left = in_flight
                 in_flight = (run_id, future, left - 1) if left else None
                 if not left:
+                    before = model.order()  # the stopped run may leave the filter: the selection moves
                     await stop_answered(app, poller, pilot, model, run_id, future, log)
+                    model.reselect(before, model.order())
             elif model.selected is not None and writes_rng.random() < 0.05:
                 in_flight = await stop_step(writes_rng, app, poller, pilot, model, log)
             before = model.order()

@@ -118,6 +118,9 @@ class Terminal:
         from rich.console import Console
         from textual._compositor import CompositorUpdate
 
+        # exact colours tell the highlighted row from the striped ones; and every app in the process
+        # must share one colour system, or styles cached by an earlier app draw wrong (conftest.py)
+        assert app.console.color_system == "truecolor", f"colour system {app.console.color_system}"
         self.app = app
         self.screen = pyte.Screen(width, height)
         self.stream = pyte.Stream(self.screen)
