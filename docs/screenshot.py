@@ -19,7 +19,9 @@ async def main() -> None:
         app = make_app(sim, ids, frozen=True, interval=60)
         async with app.run_test(size=(130, 38)) as pilot:
             await wait_for(lambda: len(app.updates) == len(ids), pilot=pilot)
-            app.main.watchlist.select_run(19065)
+            app.main.watchlist.select_run(19066)  # a failed run: its error groups show with no key
+            await pilot.pause(app.main.WANT_AFTER + 0.1)
+            await wait_for(lambda: not app.session.why.busy and app.session.why.digest(19066), pilot=pilot)
             await settle(pilot)
             svg = app.export_screenshot(title="zwr — Zuora Workflow runs")
     target = Path(__file__).with_name("screenshot.svg")

@@ -15,14 +15,15 @@ def screen_class(screen: str):
     from tui.ui.screens.confirm import ConfirmWrite
     from tui.ui.screens.help import HelpScreen
     from tui.ui.screens.main import MainScreen
-    from tui.ui.screens.modals import RawJson, RunIdEntry, TaskDetail
+    from tui.ui.screens.modals import RawJson, RunIdEntry
+    from tui.ui.screens.taskdetail import TaskDetailScreen
     from tui.ui.screens.tasks import TasksScreen
 
     classes = {
         "app": ZwrApp,
         "main": MainScreen,
         "tasks": TasksScreen,
-        "task": TaskDetail,
+        "task": TaskDetailScreen,
         "json": RawJson,
         "dialog": RunIdEntry,
         "confirm": ConfirmWrite,

@@ -52,11 +52,14 @@ def test_keys_table_is_the_action_table():
 def test_every_binding_of_every_screen_is_in_the_action_table():
     """No screen declares a key outside the table (so README, help and the palette see it)."""
     from tui.ui.app import ZwrApp
+    from tui.ui.screens.confirm import ConfirmWrite
     from tui.ui.screens.help import HelpScreen
-    from tui.ui.screens.modals import LabelEntry, RawJson, RunIdEntry, TaskDetail
+    from tui.ui.screens.modals import LabelEntry, ObjectIdEntry, RawJson, RunIdEntry
+    from tui.ui.screens.taskdetail import TaskDetailScreen
     from tui.ui.screens.tasks import TasksScreen
 
-    for owner in (ZwrApp, MainScreen, TasksScreen, HelpScreen, RunIdEntry, LabelEntry, RawJson, TaskDetail):
+    owners = (ZwrApp, MainScreen, TasksScreen, HelpScreen, RunIdEntry, LabelEntry, ObjectIdEntry, RawJson)
+    for owner in (*owners, TaskDetailScreen, ConfirmWrite):
         for binding in owner.BINDINGS:
             assert isinstance(binding, Binding) and binding.id in BY_ID, (owner.__name__, binding)
             assert BY_ID[binding.id].keys == binding.key, binding

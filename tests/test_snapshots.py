@@ -25,12 +25,33 @@ def frozen_sim():
         yield sim
 
 
+async def quiet(app, pilot) -> None:
+    """The selected run's error groups and workflow definition are in (or failed): nothing on its
+    way. Waits on what the why book holds, not on time: under load the selection's rest timer
+    fires late."""
+    why = app.session.why
+
+    def settled() -> bool:
+        run_id = app.main.selected_run_id()
+        run = app.book.run(run_id) if run_id is not None else None
+        if run is None or why.busy:
+            return run is None and not why.busy
+        digest = why.digest(run_id)
+        grouped = run.tasks.error <= 0 or (digest is not None and digest.error_count == run.tasks.error)
+        workflow = run.original_workflow_id
+        return grouped and (not workflow or why.workflow(workflow) is not None)
+
+    await wait_for(settled, pilot=pilot, timeout=30)
+    await settle(pilot)
+
+
 def prepare(app, select=None, keys=(), wait=None):
     async def run_before(pilot):
         await wait_for(lambda: all(i in app.updates for i in app.initial_ids), pilot=pilot)
         await settle(pilot)
         if select is not None:
             app.main.watchlist.select_run(select)
+        await quiet(app, pilot)
         for key in keys:
             await pilot.press(key)
         if wait is not None:
@@ -65,6 +86,7 @@ def test_tasks_screen_errors_only(snap_compare, frozen_sim, size):
 
     async def run_before(pilot):
         await wait_for(lambda: 19066 in app.updates, pilot=pilot)
+        await quiet(app, pilot)
         await pilot.press("t")
         await wait_for(lambda: getattr(app.screen, "loads", 0) == 1, pilot=pilot)
         await pilot.press("e")
@@ -114,11 +136,12 @@ def test_error_with_stale_data(snap_compare, frozen_sim, size):
 
     async def run_before(pilot):
         await wait_for(lambda: 19065 in app.updates and 19066 in app.updates, pilot=pilot)
+        await quiet(app, pilot)  # its errors grouped before the run's answers turn to 403s
         frozen_sim.add_fault("status", status=403, path="19065")
         app.main.watchlist.select_run(19065)
         app.engine.refresh(19065)
         await wait_for(lambda: app.updates[19065].error is not None, pilot=pilot)
-        await settle(pilot)
+        await quiet(app, pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
@@ -126,6 +149,97 @@ def test_error_with_stale_data(snap_compare, frozen_sim, size):
 def test_production_banner_and_help(snap_compare, frozen_sim):
     app = make_app(frozen_sim, [19063], frozen=True, production=True, interval=60)
     assert snap_compare(app, terminal_size=(80, 24), run_before=prepare(app, keys=("question_mark",)))
+
+
+# ----------------------------------------------------------------------------- why did it fail (issue 14)
+
+
+def mixed_errors() -> TaskList:
+    """A run's tasks with three kinds of failure: 6 callouts answered 500, 2 timeouts, 1 invalid record."""
+    from datetime import timedelta
+
+    from tests.uihelpers import FROZEN
+
+    def at(seconds: int) -> str:
+        return (FROZEN - timedelta(seconds=seconds)).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+    tasks = []
+    for i in range(30):
+        raw = {"id": 7500001 + i, "name": f"Notify billing webhook #{i + 1}", "status": "Success"}
+        raw.update(action_type="Callout", start_time=at(900 - 20 * i), end_time=at(897 - 20 * i))
+        raw.update(object="Invoice", object_id=f"8a8082c40e1c{i:020x}")
+        if i % 4 == 1 and i < 25:
+            raw.update(status="Error", error_class="WorkflowError::Callout")
+            raw.update(error="Callout response was 500 after 3 tries.")
+            url = f"https://hooks.acme-billing.example/invoices/INV-{i:08d}"
+            raw["data"] = {"Callout": {"URL": url, "ResponseCode": 500, "ResponseBody": {"error": "database timeout"}}}
+        elif i in (3, 27):
+            raw.update(status="Error", error_class="WorkflowError::Timeout", name=f"Post journal entry #{i + 1}")
+            raw.update(
+                error=f"Callout to https://ledger.acme-erp.example/api/v2/journal/{i} timed out after 30 seconds"
+            )
+            raw["end_time"] = at(870 - 20 * i)
+        elif i == 29:
+            raw.update(status="Error", error_class="WorkflowError::Validation", action_type="Create")
+            raw.update(name="Create payment #30", error=f"Invalid value for field AccountId: 8a8082c40a11{i:020x}")
+        tasks.append(Task.parse(raw))
+    return TaskList(19075, tuple(tasks), 1, None)
+
+
+def why_app():
+    from tests.test_ui_model import RunState
+    from tui.core.client import WorkflowResult
+    from tui.core.model import Run, Workflow
+    from tui.poll.engine import RunUpdate
+
+    definition = Workflow.parse(
+        {
+            "id": 19040,
+            "name": "Nightly invoice notifications",
+            "description": "Posts every invoice of the night to the billing hook and the ledger.",
+            "active_version": {"version": "4.2.0"},
+            "scheduled": True,
+            "interval": "0 3 * * *",
+            "timezone": "Europe/Berlin",
+            "priority": "High",
+            "status": "Active",
+        }
+    )
+    poller = ScriptedPoller({19075: mixed_errors}, workflows={"19040": lambda: WorkflowResult(definition, None)})
+    app, _ = scripted_app([19075], poller=poller)
+    counts = {"queued": 0, "processing": 0, "pending": 0, "stopped": 0, "success": 21, "error": 9}
+    state = RunState(19075, "WF-19040-00000314", "Finished", counts, 30, 1200, 600, fetched=True)
+    run = Run.parse(dict(state.json(), originalWorkflowId=19040))
+
+    async def deliver(pilot):
+        await settle(pilot)
+        poller.deliver([RunUpdate(19075, run, None, None, False, None, FROZEN_TS)])
+        await quiet(app, pilot)
+
+    return app, deliver
+
+
+FROZEN_TS = 1568145600.0  # tests.uihelpers.FROZEN
+
+
+def test_detail_with_error_groups(snap_compare):
+    """`zwr 19075` at 80x24: the error groups (count, class, message, first task) under the status, no key pressed."""
+    app, deliver = why_app()
+    assert snap_compare(app, terminal_size=(80, 24), run_before=deliver)
+
+
+def test_tasks_grouped_by_error(snap_compare):
+    """t then g at 80x24: the error groups of the run (tasks, class, message, first seen), the biggest first."""
+    app, deliver = why_app()
+
+    async def run_before(pilot):
+        await deliver(pilot)
+        await pilot.press("t")
+        await wait_for(lambda: getattr(app.screen, "loads", 0) == 1, pilot=pilot)
+        await pilot.press("g")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
 
 # ----------------------------------------------------------------------------- issue 13: what a new user sees first
@@ -188,6 +302,7 @@ def test_confirmation_of_a_stop(snap_compare, frozen_sim, production):
         writes = app.session.writes  # the simulator's port changes every run: the picture must not
         writes.writer = dataclasses.replace(writes.writer, environment="Simulator (http://127.0.0.1:8765)")
         app.main.watchlist.select_run(19065)
+        await quiet(app, pilot)  # the detail behind the question shows its error groups
         await pilot.press("X")
         await wait_for(lambda: isinstance(app.screen, ConfirmWrite), pilot=pilot)
         await settle(pilot)

@@ -6,7 +6,8 @@ from tests.uihelpers import frozen_scenario, make_app, text_of, wait_for
 from tui.sim import RunSpec, Scenario, Simulator
 from tui.store.bookmarks import BookmarkStore
 from tui.ui.screens.help import HelpScreen
-from tui.ui.screens.modals import RawJson, RunIdEntry, TaskDetail
+from tui.ui.screens.modals import RawJson, RunIdEntry
+from tui.ui.screens.taskdetail import TaskDetailScreen
 from tui.ui.screens.tasks import TasksScreen
 from tui.ui.widgets.banner import Banner
 from tui.ui.widgets.bars import TaskBars
@@ -31,7 +32,11 @@ async def test_entry_validates_inline_and_watches_valid_ids(sim):
         await pilot.press("enter")
         assert app.book.ids() == [19063, 19066]
         await wait_for(lambda: len(app.updates) == 2, pilot=pilot)
-        assert {r.path for r in sim.requests} == {"/workflows/workflow_runs/19063", "/workflows/workflow_runs/19066"}
+        # and the definition of the selected run's workflow, once (19063 has no errors: no task listing)
+        await wait_for(lambda: any(r.path == "/workflows/19027" for r in sim.requests), pilot=pilot)
+        await pilot.pause(0.3)
+        paths = sorted(r.path for r in sim.requests)
+        assert paths == ["/workflows/19027", "/workflows/workflow_runs/19063", "/workflows/workflow_runs/19066"]
 
 
 async def test_detail_shows_status_timing_and_bars(sim):
@@ -112,7 +117,7 @@ async def test_tasks_screen_errors_filter_and_details(sim):
         assert table.row_count == 3
         assert "WorkflowError::Callout" in text_of(screen.query_one("#task-preview"))
         await pilot.press("enter")
-        assert isinstance(app.screen, TaskDetail)
+        assert isinstance(app.screen, TaskDetailScreen)
         await pilot.press("j")
         assert isinstance(app.screen, RawJson)
         await pilot.press("escape", "escape", "escape")

@@ -23,6 +23,7 @@ Each walk is several hundred steps; failures print the seed, the step log and th
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -515,6 +516,17 @@ async def test_watchlist_and_detail_always_tell_the_truth(seed):
 # ----------------------------------------------------------------------------- the tasks screen
 
 TASK_STATUSES = ("Queued", "Processing", "Pending", "Success", "Error")
+SYMBOLS = {"Queued": "◌", "Processing": "▶", "Pending": "◔", "Success": "✔", "Error": "✖"}
+URGENCY = {"Error": 0, "Pending": 2, "Processing": 3, "Queued": 4, "Success": 6}
+ACTIONS = ("Callout", "Create", "Update")
+# how a task fails, by its index: one message template per class, so the model's groups are its classes
+FAILURES = (
+    ("WorkflowError::Callout", lambda i: "Callout response was 500 after 3 tries."),
+    ("WorkflowError::Timeout", lambda i: f"Callout timed out after {30 + i % 7} seconds"),
+    ("WorkflowError::Validation", lambda i: f"Invalid value for field AccountId: 8a8082c40a11{i:020x}"),
+)
+TASK_SORTS = [None, "status", "duration", "name", "id", "action", "object", "error"]
+GROUP_SORTS = ["count", "seen", "class"]
 
 
 @dataclass
@@ -528,12 +540,28 @@ class TaskRun:
             self._cached = (key, self._parse())
         return self._cached[1]
 
+    @staticmethod
+    def duration(i: int) -> int:
+        return (i * 37) % 50
+
     def _parse(self) -> tuple[Task, ...]:
         out = []
         for i, status in enumerate(self.statuses):
-            raw = {"id": 700001 + i, "name": f"Task {i:03d}", "status": status, "action_type": "Callout"}
+            raw = {
+                "id": 700001 + i,
+                "name": f"Task {(i * 7919) % 1000:03d}",  # names and IDs sort differently
+                "status": status,
+                "action_type": ACTIONS[i % 3],
+                "object": "Invoice" if i % 2 else None,
+                "object_id": f"8a8082c40e1c{i:020x}" if i % 2 else None,
+            }
+            if status != "Queued":
+                raw["start_time"] = stamp(FROZEN - timedelta(seconds=600 - i))
+            if status in ("Success", "Error"):
+                raw["end_time"] = stamp(FROZEN - timedelta(seconds=600 - i - self.duration(i)))
             if status == "Error":
-                raw.update(error="boom", error_class="WorkflowError::Callout")
+                error_class, message = FAILURES[(i // 2) % 3]
+                raw.update(error=message(i), error_class=error_class)
             out.append(Task.parse(raw))
         return tuple(out)
 
@@ -568,11 +596,116 @@ def reselect(selected, before: list, after: list):
     return after[min(index, len(after) - 1)]
 
 
-def task_row_id(text: str) -> int:
-    return int(text[1:12].strip())
+@dataclass
+class TasksModel:
+    """What the tasks screen must show, computed from the tasks themselves (not from the widgets)."""
+
+    run: TaskRun
+    errors_only: bool = False
+    needle: str = ""
+    sort: int = 0  # index in TASK_SORTS
+    reverse: bool = False
+    grouped: bool = False
+    group_sort: int = 0
+    group_reverse: bool = False
+    group: str | None = None  # the class whose tasks are listed (enter on a group)
+    box: bool = False  # the filter box is open (esc in a list of tasks closes it first)
+    selected: int | str | None = None  # a task ID, or a class in the grouped view
+    cursor: dict = field(default_factory=lambda: {"tasks": None, "groups": None})
+
+    # the rows ------------------------------------------------------------------------------
+
+    def sort_key(self, name: str, task: Task):
+        """(missing, value) as a person reads the column; missing values always go last."""
+        label = task.status_label
+        if name == "status":
+            return (False, URGENCY[label])
+        if name == "duration":
+            return (task.duration is None, -(task.duration or 0))
+        if name == "name":
+            return (False, task.name.casefold())
+        if name == "id":
+            return (False, task.id)
+        if name == "action":
+            return (False, task.action_type.casefold())
+        if name == "object":
+            return (task.object is None, ((task.object or "") + (task.object_id or "")).casefold())
+        return (label != "Error", (task.error or "").casefold())
+
+    def task_ids(self) -> list[int]:
+        tasks = []
+        for t in self.run.tasks():
+            if self.errors_only and t.status_label != "Error":
+                continue
+            if self.group is not None and t.error_class != self.group:
+                continue
+            hay = f"{t.id} {t.name} {t.action_type} {t.status_label} {t.object or ''} {t.object_id or ''}"
+            if self.needle and self.needle not in (hay + f" {t.error or ''} {t.error_class or ''}").lower():
+                continue
+            tasks.append(t)
+        name = TASK_SORTS[self.sort]
+        if name is not None:
+            present = [t for t in tasks if not self.sort_key(name, t)[0]]
+            missing = [t for t in tasks if self.sort_key(name, t)[0]]
+            present.sort(key=lambda t: self.sort_key(name, t)[1], reverse=self.reverse)  # stable either way
+            tasks = present + missing
+        return [t.id for t in tasks]
+
+    def groups(self) -> dict[str, dict]:
+        """class -> count, first seen, first task: the run's error groups."""
+        out: dict[str, dict] = {}
+        for t in self.run.tasks():
+            if t.status_label == "Error":
+                g = out.setdefault(t.error_class, {"count": 0, "seen": t.end_time, "first": t.id})
+                g["count"] += 1
+                if t.end_time < g["seen"]:
+                    g["seen"], g["first"] = t.end_time, t.id
+        return out
+
+    def group_order(self) -> list[str]:
+        groups = self.groups()
+        natural = sorted(groups, key=lambda c: (-groups[c]["count"], groups[c]["seen"], c))
+        order = GROUP_SORTS[self.group_sort]
+        if order == "count":
+            return list(reversed(natural)) if self.group_reverse else natural
+        key = (lambda c: groups[c]["seen"]) if order == "seen" else (lambda c: c.casefold())
+        return sorted(natural, key=key, reverse=self.group_reverse)
+
+    def rows(self) -> list:
+        return self.group_order() if self.grouped else self.task_ids()
+
+    @property
+    def view(self) -> str:
+        return "groups" if self.grouped else "tasks"
+
+    # switching views -------------------------------------------------------------------------
+
+    def switch(self, change) -> None:
+        """Apply ``change`` (which switches views); the cursor goes where that view's was."""
+        if self.rows():
+            self.cursor[self.view] = self.selected
+        change()
+        rows = self.rows()
+        wanted = self.cursor[self.view]
+        self.selected = wanted if wanted in rows else (rows[0] if rows else None)
+
+
+def split_cells(text: str, table) -> dict[str, str]:
+    """A table line cut into its cells, by the widths the table laid out (its layout, not its data)."""
+    cells, x = {}, 1
+    for column, width in zip(table.columns, table._widths):
+        cells[column.key] = text[x : x + width].rstrip()
+        x += width + 1
+    return cells
+
+
+def shown_as(value: str, cell: str) -> bool:
+    """``cell`` shows ``value``, whole or cut with …"""
+    return cell == value or (cell.endswith("…") and value.startswith(cell[:-1]))
 
 
 async def tasks_walk(seed: int, steps: int, monkeypatch) -> None:
+    from tui.core.present import fmt_duration
     from tui.ui.screens.tasks import TasksScreen
 
     rng = random.Random(seed)
@@ -580,7 +713,7 @@ async def tasks_walk(seed: int, steps: int, monkeypatch) -> None:
     poller = ScriptedPoller({60001: lambda: TaskList(60001, run.tasks(), 3, None)})
     app, _ = scripted_app([60001], poller=poller)
     monkeypatch.setattr(TasksScreen, "min_reload_gap", 0.0)  # reload as soon as the counts move
-    errors_only, needle, selected = False, "", None
+    model = TasksModel(run)
     log: list[str] = []
     async with app.run_test(size=SIZE) as pilot:
         terminal = Terminal(app, *SIZE)
@@ -594,80 +727,136 @@ async def tasks_walk(seed: int, steps: int, monkeypatch) -> None:
             terminal.probe_bg(table.get_component_rich_style("linetable--cursor")),
             terminal.probe_bg(table.get_component_rich_style("linetable--cursor-blurred")),
         }
-
-        def expected() -> list[int]:
-            out = []
-            for t in run.tasks():
-                if errors_only and t.status_label != "Error":
-                    continue
-                if needle and needle not in f"{t.id} {t.name} {t.action_type} {t.status_label}".lower():
-                    continue
-                out.append(t.id)
-            return out
-
         await settle_until(lambda: screen.loads == 1, pilot=pilot)
-        selected = expected()[0]
+        model.selected = model.rows()[0]
         for step in range(steps):
-            before = expected()
+            before = model.rows()
             roll = rng.random()
-            if roll < 0.5:
+            if roll < 0.42:
                 key = rng.choice(["down", "down", "up", "pagedown", "pageup", "home", "end"])
                 await press(pilot, key)
-                index = before.index(selected) if selected in before else 0
+                index = before.index(model.selected) if model.selected in before else 0
                 page = max(1, table.body_height - 1)
                 target = {"down": 1, "up": -1, "pagedown": page, "pageup": -page}.get(key)
                 index = index + target if target is not None else (0 if key == "home" else len(before) - 1)
                 if before:
-                    selected = before[max(0, min(index, len(before) - 1))]
+                    model.selected = before[max(0, min(index, len(before) - 1))]
                 log.append(key)
-            elif roll < 0.8:
+            elif roll < 0.64:
                 moved = run.advance(rng)
                 poller.deliver([run.state().update()])
                 log.append(f"progress {moved}")
-            elif roll < 0.9:
+            elif roll < 0.69:
                 await press(pilot, "e")
-                errors_only = not errors_only
-                log.append(f"e -> {errors_only}")
-            else:
-                text = rng.choice(["", "task 1", "proc", "error", "00"])
+                model.errors_only = not model.errors_only
+                log.append(f"e -> {model.errors_only}")
+            elif roll < 0.74 and not model.grouped:
+                text = rng.choice(["", "task 1", "proc", "error", "00", "invoice", "timed"])
                 keys = [k if k != " " else "space" for k in text]
                 await press(pilot, "slash", "end", "ctrl+u", *keys, "enter")
+                model.box = True
                 # re-filtered at every keystroke: the selection follows each step
-                for typed in ([""] if needle else []) + [text[: n + 1] for n in range(len(text))]:
-                    previous = expected()
-                    needle = typed
-                    selected = reselect(selected, previous, expected())
+                for typed in ([""] if model.needle else []) + [text[: n + 1] for n in range(len(text))]:
+                    previous = model.rows()
+                    model.needle = typed
+                    model.selected = reselect(model.selected, previous, model.rows())
                 log.append(f"/ {text!r}")
-            selected = reselect(selected, before, expected())
-            after = expected()
+            elif roll < 0.80:
+                await press(pilot, "s")
+                if model.grouped:
+                    model.group_sort, model.group_reverse = (model.group_sort + 1) % len(GROUP_SORTS), False
+                else:
+                    model.sort, model.reverse = (model.sort + 1) % len(TASK_SORTS), False
+                log.append(f"s -> {GROUP_SORTS[model.group_sort] if model.grouped else TASK_SORTS[model.sort]}")
+            elif roll < 0.84:
+                await press(pilot, "S")
+                if model.grouped:
+                    model.group_reverse = not model.group_reverse
+                elif TASK_SORTS[model.sort] is not None:
+                    model.reverse = not model.reverse
+                log.append("S")
+            elif roll < 0.90:
+                await press(pilot, "g")
+                if model.grouped or model.groups():
+                    model.switch(lambda: setattr(model, "grouped", not model.grouped) or setattr(model, "group", None))
+                log.append(f"g -> {model.grouped}")
+            elif roll < 0.97 and model.grouped and model.selected is not None:
+                await press(pilot, "enter")
+                chosen = model.selected
+                model.cursor["tasks"] = model.groups()[chosen]["first"]
+                model.switch(lambda c=chosen: setattr(model, "grouped", False) or setattr(model, "group", c))
+                log.append(f"enter group {chosen}")
+            elif model.grouped or model.group is not None:
+                await press(pilot, "escape")
+                if not model.grouped and (model.box or model.needle):  # a filter is cleared first
+                    model.box, model.needle = False, ""
+                elif model.group is not None:
+                    model.switch(lambda: setattr(model, "group", None) or setattr(model, "grouped", True))
+                else:
+                    model.switch(lambda: setattr(model, "grouped", False))
+                log.append("esc")
+            else:
+                continue
+            model.selected = reselect(model.selected, before, model.rows())
+            after = model.rows()
             await settle(pilot)
             await settle_until(lambda: not screen.fetching and not screen.wants_reload(), pilot=pilot)
             await settle(pilot)
             try:
-                rows = [(y, t) for y, t in terminal.region_lines(table.scrollable_content_region)[1:] if t.strip()]
-                shown = [task_row_id(t) for _, t in rows]
-                highlighted = [
-                    task_row_id(t)
-                    for y, t in rows
-                    if terminal.bg(table.scrollable_content_region.x + 1, y) in cursor_bgs
-                ]
-                assert len(shown) == min(table.body_height, len(after)), f"{len(shown)} rows for {len(after)}"
-                assert shown == after[after.index(shown[0]) :][: len(shown)] if shown else after == [], shown
-                assert highlighted == ([selected] if selected is not None else []), (highlighted, selected)
-                by_id = {t.id: t for t in run.tasks()}
-                for _, text in rows:
-                    task = by_id[task_row_id(text)]
-                    symbol = {"Queued": "◌", "Processing": "▶", "Pending": "◔", "Success": "✔", "Error": "✖"}
-                    assert text[13:25].startswith(f"{symbol[task.status_label]} {task.status_label[:8]}"), text
-                title = " ".join(t for _, t in terminal.region_lines(screen.query_one("#tasks-title").region))
-                errors = sum(1 for s in run.statuses if s == "Error")
-                assert f"250 tasks, {errors} in Error" in title and "as of" in title, title
+                check_tasks_screen(screen, terminal, model, after, cursor_bgs, fmt_duration)
             except (AssertionError, ValueError, KeyError) as exc:
                 raise AssertionError(
                     f"seed {seed}, step {step}: {exc}\nlast steps: {log[-8:]}\n" + "\n".join(terminal.lines())
                 ) from None
+    kinds = Counter(entry.split()[0] for entry in log)  # the walk went everywhere it should
+    assert min(kinds["g"], kinds["enter"], kinds["esc"], kinds["S"], kinds["progress"]) >= 2 and kinds["s"] >= 8, kinds
+
+
+def check_tasks_screen(screen, terminal, model: TasksModel, after: list, cursor_bgs, fmt_duration) -> None:
+    table = screen.table
+    region = table.scrollable_content_region
+    lines = terminal.region_lines(region)
+    header = split_cells(lines[0][1], table)
+    rows = [(y, t) for y, t in lines[1:] if t.strip()]
+    grouped = model.grouped
+    by_id = {t.id: t for t in model.run.tasks()}
+    groups = model.groups()
+    shown, highlighted = [], []
+    for y, text in rows:
+        cells = split_cells(text, table)
+        if grouped:
+            key = next(c for c in groups if shown_as(c, cells["class"]))
+            assert int(cells["count"].replace(",", "")) == groups[key]["count"], text
+        else:
+            key = int(cells["id"])
+            task = by_id[key]
+            label = task.status_label
+            assert shown_as(f"{SYMBOLS[label]} {label}", cells["status"]), text
+            if "duration" in cells:
+                assert cells["duration"] == (fmt_duration(task.duration) if task.duration is not None else "—"), text
+            assert shown_as(task.error if label == "Error" else "", cells["error"]), text
+        shown.append(key)
+        if terminal.bg(region.x + 1, y) in cursor_bgs:
+            highlighted.append(key)
+    assert len(shown) == min(table.body_height, len(after)), f"{len(shown)} rows for {len(after)}"
+    assert shown == after[after.index(shown[0]) :][: len(shown)] if shown else after == [], (shown, after[:20])
+    assert highlighted == ([model.selected] if model.selected is not None else []), (highlighted, model.selected)
+    # the sorted column is on screen, its header marked with the direction
+    sort = GROUP_SORTS[model.group_sort] if grouped else TASK_SORTS[model.sort]
+    reverse = model.group_reverse if grouped else model.reverse
+    marked = [k for k, v in header.items() if v.endswith((" ▼", " ▲"))]
+    assert marked == ([sort] if sort is not None else []), (header, sort)
+    if sort is not None:
+        assert header[sort].endswith(" ▲" if reverse else " ▼"), header
+    title = " ".join(" ".join(t for _, t in terminal.region_lines(screen.query_one("#tasks-title").region)).split())
+    errors = sum(1 for s in model.run.statuses if s == "Error")
+    assert f"250 tasks, {errors} in Error" in title and "as of" in title, title
+    if grouped:
+        assert f"{len(groups)} error group" in title, title
+    elif model.group is not None:
+        assert "▸ group " + model.group[:20] in title, title
 
 
 @pytest.mark.parametrize("seed", [5, 8])
-async def test_tasks_screen_live_and_filtered_always_tells_the_truth(seed, monkeypatch):
-    await tasks_walk(seed, 200, monkeypatch)
+async def test_tasks_screen_live_sorted_grouped_and_filtered_always_tells_the_truth(seed, monkeypatch):
+    await tasks_walk(seed, 250, monkeypatch)

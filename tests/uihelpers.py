@@ -104,10 +104,18 @@ class Terminal:
     """What a real terminal shows: every frame the app writes, fed into a VT emulator (pyte).
 
     Asserting on this, rather than on a widget's state, catches repaint bugs: a row whose data
-    changed but whose line was not repainted still shows the old text here."""
+    changed but whose line was not repainted still shows the old text here.
+
+    Frames are rendered in truecolor whatever the environment says, by a console of the
+    terminal's own: Rich keeps a style's escape codes on the (cached, shared) ``Style`` the first
+    time it is rendered, so a test rendering in 256 colours would leave later tests' cursor rows
+    in 256 colours and their probes (``probe_bg``) in truecolor: rows never seen as highlighted."""
 
     def __init__(self, app, width: int, height: int) -> None:
+        import io
+
         import pyte
+        from rich.console import Console
         from textual._compositor import CompositorUpdate
 
         # exact colours tell the highlighted row from the striped ones; and every app in the process
@@ -116,13 +124,21 @@ class Terminal:
         self.app = app
         self.screen = pyte.Screen(width, height)
         self.stream = pyte.Stream(self.screen)
+        self.console = Console(
+            width=width,
+            height=height,
+            file=io.StringIO(),
+            color_system="truecolor",
+            force_terminal=True,
+            legacy_windows=False,
+        )
         self.frames = 0
         original = app._display
 
         def display(screen, renderable) -> None:
             original(screen, renderable)
             if isinstance(renderable, CompositorUpdate) and not app._batch_count:
-                self.stream.feed(renderable.render_segments(app.console))
+                self.stream.feed(renderable.render_segments(self.console))
                 self.frames += 1
 
         app._display = display  # the app draws through here; a headless app otherwise writes nothing
@@ -137,12 +153,12 @@ class Terminal:
         return self.screen.buffer[y][x].bg
 
     def probe_bg(self, style) -> str:
-        """The background a terminal shows for a Rich ``style`` in this app's colour system."""
+        """The background a terminal shows for a Rich ``style`` (rendered as the frames are)."""
         import pyte
         from rich.segment import Segment
 
         probe = pyte.Screen(2, 1)
-        pyte.Stream(probe).feed(self.app.console._render_buffer([Segment(" ", style)]))
+        pyte.Stream(probe).feed(self.console._render_buffer([Segment(" ", style)]))
         return probe.buffer[0][0].bg
 
     def region_lines(self, region) -> list[tuple[int, str]]:
@@ -159,7 +175,7 @@ class ScriptedPoller:
     decides every update and every task list, and delivers them through the same sink, so the
     app sees exactly what it sees in production (one ``RunsUpdated`` message per batch)."""
 
-    def __init__(self, task_lists=None) -> None:
+    def __init__(self, task_lists=None, workflows=None, searches=None) -> None:
         self.watched: list[int] = []
         self.paused = False
         self.interval = 5.0
@@ -171,6 +187,11 @@ class ScriptedPoller:
         self.refreshed: list[int | None] = []
         self.task_lists = task_lists or {}  # run_id -> callable returning a TaskList
         self.loads: list[int] = []
+        self.workflows = workflows or {}  # workflow_id -> callable returning a WorkflowResult (or raising)
+        self.workflow_loads: list[str] = []
+        self.searches = searches or {}  # object_id -> callable returning a TaskSearch
+        self.hold_tasks = False  # True: task listings wait for ``release``
+        self.held: list = []
         self.closed = False
         self.calls: list = []  # (work, future) of every call(): the test answers them (writes)
         self.holds: list[tuple[int, float]] = []
@@ -217,14 +238,57 @@ class ScriptedPoller:
 
         future = concurrent.futures.Future()
         self.loads.append(run_id)
+        if self.hold_tasks:  # answered when the test says so (``release``): a listing still on its way
+            self.held.append((run_id, future))
+            return future
+        self._answer(run_id, future)
+        return future
+
+    def release(self) -> int:
+        """Answer the held listings (as they are now); returns how many."""
+        held, self.held = self.held, []
+        for run_id, future in held:
+            self._answer(run_id, future)
+        return len(held)
+
+    def _answer(self, run_id, future) -> None:
+        if future.cancelled():
+            return
         source = self.task_lists.get(run_id)
         if source is None:
             from tui.core.errors import NotFound
 
             future.set_exception(NotFound(f"No tasks for run {run_id}."))
         else:
-            future.set_result(source())
+            try:
+                future.set_result(source())
+            except Exception as exc:  # the test's source may raise a ZwrError on purpose
+                future.set_exception(exc)
+
+    @staticmethod
+    def _settled(source, missing):
+        import concurrent.futures
+
+        future = concurrent.futures.Future()
+        try:
+            future.set_result(source() if source is not None else missing())
+        except Exception as exc:  # the test's source may raise a ZwrError on purpose
+            future.set_exception(exc)
         return future
+
+    def load_workflow(self, workflow_id):
+        from tui.core.errors import NotFound
+
+        def missing():
+            raise NotFound(f"Workflow {workflow_id}'s definition was not found (HTTP 404).")
+
+        self.workflow_loads.append(workflow_id)
+        return self._settled(self.workflows.get(workflow_id), missing)
+
+    def find_tasks(self, query, max_pages):
+        from tui.core.search import TaskSearch
+
+        return self._settled(self.searches.get(query.object_id), lambda: TaskSearch(query, (), 1, None))
 
     def hold(self, run_id: int, seconds: float) -> None:
         self.holds.append((run_id, seconds))

@@ -24,7 +24,8 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
-from tui.core.client import TaskList, ZuoraClient
+from tui.core.client import TaskList, WorkflowResult, ZuoraClient
+from tui.core.search import TaskQuery, TaskSearch
 from tui.poll.engine import DEFAULT_INTERVAL, PollEngine, RunUpdate, clamp_interval
 
 log = logging.getLogger("tui.poll")
@@ -62,6 +63,8 @@ class Poller(Protocol):
     def load_tasks(
         self, run_id: int, expected_total: int | None, on_page: Callable[[int, int], None] | None = None
     ) -> concurrent.futures.Future[TaskList]: ...
+    def load_workflow(self, workflow_id: str) -> concurrent.futures.Future[WorkflowResult]: ...
+    def find_tasks(self, query: TaskQuery, max_pages: int) -> concurrent.futures.Future[TaskSearch]: ...
     def hold(self, run_id: int, seconds: float) -> None: ...
     def call(self, work: Callable[[ZuoraClient], Awaitable[T]]) -> concurrent.futures.Future[T]: ...
     def close(self, timeout: float = 5.0) -> None: ...
@@ -281,34 +284,8 @@ class PollThread:
         self._focused = focused
         self._engine_call("set_focus", focused)
 
-    def load_tasks(
-        self, run_id: int, expected_total: int | None, on_page: Callable[[int, int], None] | None = None
-    ) -> concurrent.futures.Future[TaskList]:
-        """Fetch a run's tasks in the poll thread; ``on_page`` is called there too. Cancel the
-        returned future to abandon the load."""
-
-        async def load() -> TaskList:
-            client = self._client
-            if client is None:
-                raise RuntimeError("the poll thread has no client")
-            return await client.get_tasks(run_id, expected_total=expected_total, on_page=on_page)
-
-        if self._closed:
-            future: concurrent.futures.Future[TaskList] = concurrent.futures.Future()
-            future.cancel()
-            return future
-        return asyncio.run_coroutine_threadsafe(load(), self._loop)
-
-    def hold(self, run_id: int, seconds: float) -> None:
-        """Keep polling a run for ``seconds`` even if it looks done (``PollEngine.hold``)."""
-        self._engine_call("hold", run_id, seconds)
-
-    def call(self, work: Callable[[ZuoraClient], Awaitable[T]]) -> concurrent.futures.Future[T]:
-        """Run ``work(client)`` in the poll thread, on its client; the future has its result.
-
-        The UI's writes (stop, rerun) and the reads that prepare them go through here, so no
-        request (and no audit-file write) happens on the UI loop. ``close`` waits for calls under
-        way (up to its timeout) before it stops the loop: a write is not cut off by quitting."""
+    def _submit(self, work: Callable[[ZuoraClient], Awaitable[T]]) -> concurrent.futures.Future[T]:
+        """Run ``work(client)`` in the poll thread's loop; cancel the returned future to abandon it."""
 
         async def run() -> T:
             client = self._client
@@ -320,10 +297,38 @@ class PollThread:
             future: concurrent.futures.Future[T] = concurrent.futures.Future()
             future.cancel()
             return future
-        future = asyncio.run_coroutine_threadsafe(run(), self._loop)
-        with self._calls_lock:
-            self._calls.add(future)
-        future.add_done_callback(self._call_done)
+        return asyncio.run_coroutine_threadsafe(run(), self._loop)
+
+    def load_tasks(
+        self, run_id: int, expected_total: int | None, on_page: Callable[[int, int], None] | None = None
+    ) -> concurrent.futures.Future[TaskList]:
+        """Fetch a run's tasks in the poll thread; ``on_page`` is called there too."""
+        return self._submit(lambda client: client.get_tasks(run_id, expected_total=expected_total, on_page=on_page))
+
+    def load_workflow(self, workflow_id: str) -> concurrent.futures.Future[WorkflowResult]:
+        """Fetch a workflow's definition (``GET /workflows/{id}``) in the poll thread."""
+        return self._submit(lambda client: client.get_workflow(workflow_id))
+
+    def find_tasks(self, query: TaskQuery, max_pages: int) -> concurrent.futures.Future[TaskSearch]:
+        """Search the tasks of every run (``zwr find``'s query) in the poll thread."""
+        return self._submit(lambda client: client.find_tasks(query, max_pages=max_pages))
+
+    def hold(self, run_id: int, seconds: float) -> None:
+        """Keep polling a run for ``seconds`` even if it looks done (``PollEngine.hold``)."""
+        self._engine_call("hold", run_id, seconds)
+
+    def call(self, work: Callable[[ZuoraClient], Awaitable[T]]) -> concurrent.futures.Future[T]:
+        """Run ``work(client)`` in the poll thread, on its client; the future has its result.
+
+        The UI's writes (stop, rerun) and the reads that prepare them go through here, so no
+        request (and no audit-file write) happens on the UI loop. ``close`` waits for calls under
+        way (up to its timeout) before it stops the loop: a write is not cut off by quitting (the
+        reads above are not waited for: ``_submit`` alone)."""
+        future = self._submit(work)
+        if not future.done():
+            with self._calls_lock:
+                self._calls.add(future)
+            future.add_done_callback(self._call_done)
         return future
 
     def _call_done(self, future: concurrent.futures.Future[Any]) -> None:

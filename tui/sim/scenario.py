@@ -303,6 +303,12 @@ class RunSpec:
         status, position = self.task_status(index, c)
         kind = self.failure_kind(position)
         created = (now - timedelta(seconds=age)).replace(microsecond=0)
+        fixed = self.raw_override.get("createdAt") if self.raw_override is not None else None
+        if isinstance(fixed, str):  # fixed JSON: its tasks start when it says it was created (stable snapshots)
+            try:
+                created = datetime.strptime(fixed, "%Y-%m-%d %H:%M:%S UTC").replace(tzinfo=created.tzinfo)
+            except ValueError:
+                pass
         start = created + timedelta(seconds=int(self.queued_for) + index // 10)
         rerun = self.reruns.get(index)
         if rerun is not None:

@@ -24,13 +24,14 @@ from tui.core.client import ZuoraClient
 from tui.poll.engine import RunUpdate, clamp_interval
 from tui.poll.runbook import RunBook
 from tui.poll.service import Batch, Poller, PollThread
+from tui.poll.whybook import Loaded
 from tui.store.bookmarks import Bookmark, BookmarkStore, HistoryStore, StoreError
 from tui.store.config import keys_section, load_config
 from tui.store.connection import Connection
 from tui.ui.commands import ZwrCommands
 from tui.ui.keymap import resolve
 from tui.ui.keys import BY_ID, bindings, keys_of
-from tui.ui.messages import RememberRuns, RemoveBookmark, RunsUpdated, SaveBookmark
+from tui.ui.messages import RememberRuns, RemoveBookmark, RunsUpdated, SaveBookmark, WhyLoaded
 from tui.ui.screens.main import MainScreen
 from tui.ui.session import Session
 from tui.ui.styles import stylesheet
@@ -131,6 +132,7 @@ class ZwrApp(App):
         client = ZuoraClient(self.connection.settings(**self.client_settings), self.connection.auth)
         poller = self._make_poller(lambda: client, self.interval, lambda: self.clock().timestamp())
         self.session = Session(self.book, poller, self.clock, self.connection, self.demo, self._bell_default)
+        self.session.why.attach(self._deliver_why)
         self.session.writes = self._write_flows(self.session)
         self.session.watch(self.initial_ids)
 
@@ -172,6 +174,13 @@ class ZwrApp(App):
         except RuntimeError:
             pass  # the app's loop is gone: we are shutting down
 
+    def _deliver_why(self, outcome: Loaded) -> None:
+        """Called in the poll thread: an error digest or a definition, as a message."""
+        try:
+            self.post_message(WhyLoaded(outcome))
+        except RuntimeError:
+            pass
+
     async def on_unmount(self) -> None:
         if self.session is not None:
             poller = self.session.poller
@@ -209,6 +218,10 @@ class ZwrApp(App):
                 self.notify(note, severity=severity, markup=False, timeout=8)
                 if self.bell_enabled:
                     self.bell()
+
+    def on_why_loaded(self, message: WhyLoaded) -> None:
+        if self.session is not None:
+            self.session.why.apply(message.outcome)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place an unexpected error in any worker becomes visible."""

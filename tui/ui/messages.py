@@ -7,7 +7,9 @@ from textual.message import Message
 
 from tui.core.client import TaskList
 from tui.core.errors import ZwrError
+from tui.core.search import TaskQuery, TaskSearch
 from tui.poll.service import Batch
+from tui.poll.whybook import Loaded
 
 
 class RunsUpdated(Message):
@@ -16,6 +18,14 @@ class RunsUpdated(Message):
     def __init__(self, batch: Batch) -> None:
         super().__init__()
         self.batch = batch
+
+
+class WhyLoaded(Message):
+    """An error digest or a workflow definition loaded in the poll thread, for the why book."""
+
+    def __init__(self, outcome: Loaded) -> None:
+        super().__init__()
+        self.outcome = outcome
 
 
 class TasksLoaded(Message):
@@ -67,3 +77,11 @@ class RunChosen(Message):
     def __init__(self, run_id: int) -> None:
         super().__init__()
         self.run_id = run_id
+
+
+class SearchDone(Message):
+    """A search of every run's tasks (find by object ID) ended: what it found, or why not."""
+
+    def __init__(self, query: TaskQuery, found: TaskSearch | None, error: ZwrError | None) -> None:
+        super().__init__()
+        self.query, self.found, self.error = query, found, error

@@ -1,20 +1,23 @@
-"""What every screen shares: the run book, the poller, the clock, the connection and the writes.
+"""What every screen shares: the run book, the why book, the poller, the clock, the connection
+and the writes.
 
 The app builds one ``Session`` and hands it to the screens it pushes, so a screen reaches the
 state it renders and the controls it needs through typed attributes, never through ``self.app``.
-Watching and unwatching go through here so the run book and the poller always agree.
+Watching and unwatching go through here so the run book, the why book (error groups, workflow
+definitions) and the poller always agree.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from tui.poll.engine import RunUpdate
 from tui.poll.runbook import RunBook
 from tui.poll.service import Poller
+from tui.poll.whybook import WhyBook
 from tui.store.connection import Connection
 from tui.ui.widgets.banner import Banner
 
@@ -31,6 +34,10 @@ class Session:
     demo: bool = False
     bell: bool = True
     writes: WriteFlows | None = None  # stop and rerun (the app sets it up; writes may still be off)
+    why: WhyBook = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.why = WhyBook(self.book, self.poller, self.wallclock)
 
     def wallclock(self) -> float:
         return self.clock().timestamp()
@@ -50,6 +57,7 @@ class Session:
 
     def unwatch(self, run_id: int) -> None:
         self.poller.unwatch(run_id)
+        self.why.forget(run_id)
         self.book.unwatch(run_id)
 
     def restore(self, run_id: int, position: int, update: RunUpdate | None) -> None:

@@ -1,13 +1,18 @@
 """The main screen: sidebar (bookmarks, recent), watchlist, the selected run's detail, status line.
 
 It owns the actions on runs (add, open tasks, JSON, bookmark, label, unwatch, refresh, sort,
-filter, copy, and the writes: stop, rerun the failed tasks) and the selection: the highlighted watchlist row *is* the selected run, and the
-detail panel is always told which run that is. Everything it shows is rendered from the run
-book, to which it subscribes; saving bookmarks and history is the app's job (messages).
+filter, copy, first error, incident report, find by record, and the writes: stop, rerun the failed
+tasks) and the selection: the highlighted watchlist row *is* the selected run, and the detail panel
+is always told which run that is. Everything it shows is rendered from the run book and the why
+book, to which it subscribes; it tells the why book which run is shown (once the cursor rests), so
+that run's error groups and workflow definition load in the background. Saving bookmarks and
+history is the app's job (messages).
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import logging
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -15,16 +20,27 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Input, Static
 
+from tui.core.errors import ZwrError
+from tui.core.model import TaskStatus
+from tui.core.present import plural
+from tui.core.search import TaskQuery, TaskSearch
 from tui.core.text import printable
-from tui.poll.engine import RunUpdate
+from tui.poll.engine import InternalError, RunUpdate
 from tui.poll.runbook import BookChange
+from tui.poll.whybook import WhyChange
 from tui.ui.keys import bindings
-from tui.ui.messages import RememberRuns, RemoveBookmark, RunChosen, SaveBookmark
+from tui.ui.messages import RememberRuns, RemoveBookmark, RunChosen, SaveBookmark, SearchDone
 from tui.ui.session import Session
 from tui.ui.widgets.runview import RunDetail
 from tui.ui.widgets.watchlist import Watchlist
+
+log = logging.getLogger("tui.ui")
+
+FIND_PAGES = 10  # pages of tasks a search reads (1,000 tasks), as ``zwr find``'s default --limit
+FIND_WATCH = 50  # runs a search adds to the watchlist, at most
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,6 +57,8 @@ class MainScreen(Screen):
     KEY_SCOPE = "main"  # its actions in tui.ui.keys (the palette offers them)
     undo_seconds = 10.0  # how long u can bring back a run d removed
 
+    WANT_AFTER = 0.2  # seconds the selection must rest before its error groups are listed
+
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
@@ -49,13 +67,15 @@ class MainScreen(Screen):
         self._status_key: object = None
         self._status_shown: object = None
         self._unsubscribe = lambda: None
+        self._unsubscribe_why = lambda: None
+        self._want_timer: Timer | None = None
         self._removed: list[Removed] = []  # what u can bring back, newest last
 
     def compose(self) -> ComposeResult:
         yield self.session.banner()
         with Horizontal(id="body"), Vertical(id="main"):
             yield Watchlist(self.book, self.session.clock, id="watchlist")
-            yield RunDetail(self.book, self.session.clock, id="detail")
+            yield RunDetail(self.book, self.session.clock, self.session.why, id="detail")
         yield Static("", id="statusline")
         # the sidebar and the footer come after the first paint (_mount_the_rest), the filter
         # box when first asked for: `zwr RUN_ID` shows the run's status first
@@ -64,6 +84,7 @@ class MainScreen(Screen):
         self.watchlist = self.query_one(Watchlist)
         self.detail = self.query_one(RunDetail)
         self._unsubscribe = self.book.subscribe(self._on_book_change)
+        self._unsubscribe_why = self.session.why.subscribe(self._on_why_change)
         # the detail follows the cursor in the same frame (a reactive watcher runs at once)
         self.watch(self.watchlist, "highlighted", self._highlight_moved, init=False)
         self.watchlist.rebuild()
@@ -86,6 +107,7 @@ class MainScreen(Screen):
 
     def on_unmount(self) -> None:
         self._unsubscribe()
+        self._unsubscribe_why()
 
     # ------------------------------------------------------------------ rendering from the book
 
@@ -95,6 +117,7 @@ class MainScreen(Screen):
         if selected is not None:
             if selected in change.runs or change.bookmarks:
                 self.detail.render_run()
+                self._want(selected)  # its error count may have moved
             elif selected in change.touched:
                 self.detail.touch()
         if change.runs or change.membership:
@@ -103,18 +126,46 @@ class MainScreen(Screen):
     def _highlight_moved(self) -> None:
         self._sync_detail()
 
-    def _sync_detail(self) -> int | None:
+    def _on_why_change(self, change: WhyChange) -> None:
+        run_id = self.detail.run_id
+        run = self.book.run(run_id) if run_id is not None else None
+        if run_id in change.runs or (run is not None and run.original_workflow_id in change.workflows):
+            self.detail.render_why()
+
+    def _sync_detail(self, *_: object) -> int | None:
         """Point the detail panel at the highlighted run (the selection)."""
         selected = self.watchlist.selected_run_id()
         if self.detail.run_id != selected:
             self.detail.show_run(selected)
+            self._want_soon()
         return selected
+
+    def _want(self, run_id: int | None) -> None:
+        """Load what the shown run lacks (error groups, definition) in the background; not while
+        another screen (the tasks screen lists the tasks itself) is in front."""
+        if self.is_current and self._want_timer is None:
+            self.session.why.want(run_id)
+
+    def _want_soon(self) -> None:
+        """After a selection change, once the cursor rests: holding ↓ through 300 runs lists none."""
+        if self._want_timer is not None:
+            self._want_timer.stop()
+
+        def rested() -> None:
+            self._want_timer = None
+            self._want(self.detail.run_id)
+
+        self._want_timer = self.set_timer(self.WANT_AFTER, rested)
+
+    def on_screen_resume(self) -> None:
+        self._want(self.detail.run_id)
 
     def _tick(self) -> None:
         if not self.is_current:
             return
         self.watchlist.tick()
         self.detail.tick()
+        self._want(self.detail.run_id)  # a live run's errors are grouped again once the gap has passed
 
     def refresh_status(self) -> None:
         """The status line: polling state, counts, sort. Recomputed only when an input changed
@@ -308,6 +359,8 @@ class MainScreen(Screen):
         run_id = self._need_selection()
         if run_id is not None:
             self.session.refresh(run_id)
+            self.session.why.retry(run_id)
+            self._want(run_id)
 
     def action_sort(self) -> None:
         mode = self.watchlist.cycle_sort()
@@ -367,6 +420,106 @@ class MainScreen(Screen):
         shown = printable(request_id, 64)
         self.app.copy_to_clipboard(shown)
         self.notify(f"Copied Zuora-Request-Id {shown} (quote it to Zuora support).", markup=False)
+
+    # ------------------------------------------------------------------ why did it fail (issue 14)
+
+    def action_first_error(self) -> None:
+        """The first task of the biggest error group, in full: from ``zwr RUN_ID`` one key."""
+        run_id = self._need_selection()
+        if run_id is None:
+            return
+        run = self.book.run(run_id)
+        digest = self.session.why.digest(run_id)
+        if run is None or run.tasks.error <= 0:
+            self.notify(f"Run {run_id} has no task errors.", markup=False)
+            return
+        if digest is None or digest.failure is not None or not digest.groups:
+            if digest is None:
+                reason = "its tasks are still being listed; try again in a moment"
+            elif digest.failure is not None:
+                reason = f"its tasks could not be listed ({digest.failure})"
+            else:
+                reason = "no task in Error was found in its list"
+            self.notify(f"No error to show for run {run_id}: {reason}. t lists its tasks.", markup=False, timeout=8)
+            return
+        group = digest.groups[0]
+        from tui.ui.screens.taskdetail import TaskDetailScreen
+
+        context = f"run {run_id} · first of {plural(group.count, 'task')} in the biggest error group"
+        self.app.push_screen(TaskDetailScreen(group.first, self.session.banner(), context))
+
+    def action_copy_report(self) -> None:
+        """The incident report (markdown, as ``zwr report``) of the selected run, to the clipboard."""
+        run_id = self._need_selection()
+        if run_id is None:
+            return
+        from tui.core.report import render
+        from tui.ui.incident import incident_for
+
+        incident = incident_for(self.session, run_id, self.session.clock())
+        if incident is None:
+            self.notify(f"No data for run {run_id} yet: nothing to report.", severity="warning", markup=False)
+            return
+        text = render(incident, "markdown")
+        self.app.copy_to_clipboard(text)
+        lines = text.count("\n") + 1
+        note = f"Copied the incident report of run {run_id} (markdown, {lines} lines) to the clipboard (OSC 52)."
+        if incident.tasks_note:
+            note += " Note: " + incident.tasks_note.split(":")[0] + "."
+        self.notify(note, markup=False, timeout=8)
+
+    def action_find(self) -> None:
+        """Which runs touched a record: search the tasks of every run, watch the runs found."""
+        from tui.ui.screens.modals import ObjectIdEntry
+
+        def asked(query: TaskQuery | None) -> None:
+            if query is None:
+                return
+            self.notify(f"Searching the tasks of every run for {query.describe()}…", markup=False)
+            future = self.session.poller.find_tasks(query, FIND_PAGES)
+
+            def done(f: concurrent.futures.Future[TaskSearch]) -> None:  # poll thread (or at once)
+                if f.cancelled():
+                    return
+                exc = f.exception()
+                if exc is not None and not isinstance(exc, ZwrError):
+                    log.error("searching tasks failed", exc_info=exc)
+                    exc = InternalError.from_exception("searching the tasks", exc)
+                self.post_message(SearchDone(query, f.result() if exc is None else None, exc))
+
+            future.add_done_callback(done)
+
+        self.app.push_screen(ObjectIdEntry(), asked)
+
+    def on_search_done(self, message: SearchDone) -> None:
+        query, found = message.query, message.found
+        if found is None:
+            error = message.error
+            text = error.describe() if error is not None else "unknown error"
+            self.notify(f"The search for {query.describe()} failed: {text}", severity="error", markup=False, timeout=15)
+            return
+        runs = [(run_id, tasks) for run_id, tasks in found.by_run() if run_id is not None]
+        partial = f" (the search stopped early: {found.partial})" if found.partial else ""
+        if not runs:
+            self.notify(
+                f"No run touched {query.describe()} ({plural(len(found.tasks), 'task')} found){partial}.",
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
+            return
+        ids = [run_id for run_id, _ in runs[:FIND_WATCH]]
+        failed = sum(1 for _, tasks in runs if any(t.status is TaskStatus.ERROR for t in tasks))
+        new = [run_id for run_id in ids if run_id not in self.book]
+        self.watch_runs(ids, remember=not self.session.demo)
+        self.select(ids[0])  # the notice below says which were new: no "already watched" one too
+        more = f"; the first {FIND_WATCH} are watched" if len(runs) > FIND_WATCH else ""
+        self.notify(
+            f"{plural(len(runs), 'run')} touched {query.describe()} ({failed} with a failed task there){more}; "
+            f"{len(new)} added to the watchlist{partial}.",
+            markup=False,
+            timeout=10,
+        )
 
     # ------------------------------------------------------------------ writes (tui.ui.writes does the work)
 

@@ -1,4 +1,4 @@
-"""Small modal screens: run-ID entry, bookmark label, raw JSON, task detail.
+"""Small modal screens: run-ID entry, bookmark label, object-ID search, raw JSON.
 
 Imported when first needed (not at start-up): the JSON view pulls in pygments."""
 
@@ -13,9 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from tui.core.errors import BadInput
-from tui.core.model import Task
-from tui.core.present import fmt_duration, fmt_utc
 from tui.core.runid import parse_run_ids
+from tui.core.search import TaskQuery
 from tui.core.text import json_text as safe_json
 from tui.ui.keys import bindings, hint
 from tui.ui.safe import literal
@@ -97,6 +96,37 @@ class LabelEntry(Dialog):
         self.dismiss(event.value.strip()[:200])
 
 
+class ObjectIdEntry(Dialog):
+    """Which runs touched a record: the object ID to search the tasks of every run for."""
+
+    BINDINGS = bindings("dialog")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text("Find runs by the record they touched", style="bold"))
+            yield Static(
+                Text(
+                    "An object ID (e.g. an invoice's 32-character ID): the runs whose tasks touched it "
+                    "are added to the watchlist.",
+                    style="dim",
+                )
+            )
+            yield Input(placeholder="object ID", id="object-id-input")
+            yield Static("", id="object-id-message")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        message = self.query_one("#object-id-message", Static)
+        try:
+            query = TaskQuery(object_id=event.value)
+        except ValueError as exc:
+            message.update(literal(str(exc).replace("--object-id", "The object ID"), 300, "red"))
+            return
+        if query.empty:
+            message.update(Text("Type an object ID first.", style="red"))
+            return
+        self.dismiss(query)
+
+
 class RawJson(Dialog):
     """The object as Zuora sent it, highlighted; c copies it."""
 
@@ -118,55 +148,3 @@ class RawJson(Dialog):
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(json_text(self.raw, for_clipboard=True))
         self.app.notify("Copied the JSON to the clipboard (OSC 52).", markup=False)
-
-
-class TaskDetail(Dialog):
-    BINDINGS = bindings("task")
-
-    def __init__(self, task: Task) -> None:
-        super().__init__()
-        self.task_ = task
-
-    def compose(self) -> ComposeResult:
-        t = self.task_
-        rows = [
-            Text.assemble(("Task ", "bold"), (str(t.id), "bold"), "  ", literal(t.name or "", 100, "bold")),
-            Text.assemble(("Status   ", "bold"), literal(t.status_label, 40)),
-            Text.assemble(("Action   ", "bold"), literal(t.action_type or "—", 60)),
-            Text.assemble(
-                ("Started  ", "bold"),
-                fmt_utc(t.start_time),
-                ("   Ended ", "bold"),
-                fmt_utc(t.end_time),
-                ("   Took ", "bold"),
-                fmt_duration(t.duration),
-            ),
-            Text.assemble(("Object   ", "bold"), literal(f"{t.object or '—'} {t.object_id or ''}", 100)),
-        ]
-        if t.tags:
-            rows.append(Text.assemble(("Tags     ", "bold"), literal(", ".join(t.tags), 200)))
-        with Vertical(classes="dialog wide"):
-            for row in rows:
-                yield Static(row)
-            with VerticalScroll():
-                if t.error or t.error_class:
-                    yield Static(
-                        Text.assemble(("Error class  ", "bold red"), literal(t.error_class or "—", 100, "red"))
-                    )
-                    yield Static(literal(t.error or "", 5000, "red", keep_newlines=True), classes="task-error")
-                if t.error_details:
-                    yield Static(Text("Error details", style="bold"))
-                    yield Static(
-                        literal(t.error_details, 100_000, "", keep_newlines=True), classes="task-error-details"
-                    )
-                if not (t.error or t.error_class or t.error_details):
-                    yield Static(Text("No error recorded for this task.", style="dim"))
-            yield Static("", id="dialog-hint")
-
-    def action_raw(self) -> None:
-        self.app.push_screen(RawJson(f"Task {self.task_.id}", dict(self.task_.raw)))
-
-    def action_copy(self) -> None:
-        t = self.task_
-        self.app.copy_to_clipboard("\n".join(x for x in (t.error_class, t.error, t.error_details) if x))
-        self.app.notify("Copied the task's error to the clipboard (OSC 52).", markup=False)

@@ -3,8 +3,15 @@
 The list is fetched in the poll thread (never in the UI loop). While the run is active the
 screen reloads it when the run book reports different task counts for the run (not on every
 poll of an unchanged run), at most once per ``reload_gap`` seconds, keeping the cursor on the
-same task (rows are keyed by task ID). The title says how old the list is ("as of 12:00:01
-(4s ago)"), ticking every second. An ended run's list is loaded once (``r`` reloads).
+same task (rows are keyed by task ID). The title says how many tasks are listed ("240 of 250
+tasks" while a live run grows; tasks of other runs left out; an incomplete list marked) and how
+old the list is ("as of 12:00:01 (4s ago)"), ticking every second. An ended run's list is
+loaded once (``r`` reloads).
+
+``s`` sorts by another column (slowest first, status, name, ID, ...; ``S`` reverses), ``g``
+shows the run's error groups instead of its tasks (``enter`` on a group lists its tasks,
+``esc`` goes back a level); every view keeps its cursor on its task or group through reloads
+and sorts. ``enter`` on a task shows it in full (``TaskDetailScreen``).
 """
 
 from __future__ import annotations
@@ -20,9 +27,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from tui.core.client import TaskList
+from tui.core.errorgroups import ErrorGroup, group_errors, key_of
 from tui.core.errors import ZwrError
 from tui.core.model import Task, TaskCounts, TaskStatus
-from tui.core.present import badge, fmt_duration
+from tui.core.present import badge, fmt_duration, plural, tasks_listed
+from tui.core.taskorder import COLUMNS as SORTS
+from tui.core.taskorder import sort_tasks
 from tui.poll.engine import InternalError
 from tui.poll.runbook import BookChange
 from tui.ui.keys import bindings
@@ -30,32 +40,20 @@ from tui.ui.messages import TasksFailed, TasksLoaded, TasksProgress
 from tui.ui.safe import TONE_STYLES, literal
 from tui.ui.session import Session
 from tui.ui.styles import stylesheet
-from tui.ui.widgets.linetable import Column, LineTable
+from tui.ui.widgets import taskcolumns as tc
+from tui.ui.widgets.linetable import LineTable
 
 log = logging.getLogger("tui.ui")
 
-TASK_COLUMNS = (
-    Column("id", "ID", 11),
-    Column("status", "Status", 12),
-    Column("name", "Name"),
-    Column("action", "Action", 14),
-    Column("took", "Took", 7),
-    Column("error", "Error class"),
-)
-
-STATUS_STYLE = {
-    TaskStatus.SUCCESS: ("✔", "green"),
-    TaskStatus.ERROR: ("✖", "bold red"),
-    TaskStatus.STOPPED: ("■", "yellow"),
-    TaskStatus.PENDING: ("◔", "magenta"),
-    TaskStatus.PROCESSING: ("▶", "cyan"),
-    TaskStatus.QUEUED: ("◌", "blue"),
-    TaskStatus.UNKNOWN: ("?", "magenta"),
-}
+GROUP_SORT_TITLES = {"count": "tasks (most first)", "seen": "first seen", "class": "error class"}
 
 
 def task_key(task: Task, index: int) -> str:
     return str(task.id) if task.id is not None else f"#{index}"
+
+
+def group_key(group: ErrorGroup) -> str:
+    return "\x1f".join(group.key)
 
 
 def task_matches(task: Task, errors_only: bool, needle: str) -> bool:
@@ -64,20 +62,29 @@ def task_matches(task: Task, errors_only: bool, needle: str) -> bool:
     needle = needle.strip().lower()
     if not needle:
         return True
-    fields = (str(task.id), task.name, task.action_type, task.error, task.error_class, task.status_label)
+    fields = (
+        str(task.id),
+        task.name,
+        task.action_type,
+        task.error,
+        task.error_class,
+        task.status_label,
+        task.object,
+        task.object_id,
+    )
     return any(needle in (v or "").lower() for v in fields)
 
 
-def task_cells(task: Task) -> tuple[Text, ...]:
-    symbol, style = STATUS_STYLE[task.status]
-    return (
-        Text(str(task.id if task.id is not None else "?")),
-        literal(f"{symbol} {task.status_label}", 18, style),
-        literal(task.name or "", 60),
-        literal(task.action_type or "", 24),
-        Text(fmt_duration(task.duration) if task.duration is not None else "—"),
-        literal(task.error_class or "", 40, "red"),
-    )
+def sort_groups(groups: tuple[ErrorGroup, ...], order: str, reverse: bool) -> list[ErrorGroup]:
+    if order == "seen":
+        return sorted(
+            groups,
+            key=lambda g: (g.first_seen is None, g.first_seen.timestamp() if g.first_seen else 0.0),
+            reverse=reverse,
+        )
+    if order == "class":
+        return sorted(groups, key=lambda g: ((g.error_class or "").casefold(), g.template.casefold()), reverse=reverse)
+    return list(reversed(groups)) if reverse else list(groups)  # group_errors: the biggest first
 
 
 class TasksScreen(Screen):
@@ -92,10 +99,20 @@ class TasksScreen(Screen):
         self.session = session
         self.book = session.book
         self.run_id = run_id
+        self.listing: TaskList | None = None
         self.tasks: tuple[Task, ...] = ()
         self.by_key: dict[str, Task] = {}
         self.errors_only = False
         self.filter_text = ""
+        self.sort: str | None = None  # a ``tui.core.taskorder`` column, or None: Zuora's order
+        self.reverse = False
+        self.grouped = False  # the error groups instead of the tasks
+        self.group_sort = "count"
+        self.group_reverse = False
+        self.group_filter: str | None = None  # the key of the group whose tasks are listed
+        self._groups: tuple[ErrorGroup, ...] | None = None  # of ``self.tasks``, made when first needed
+        self._cursor: dict[str, str | None] = {"tasks": None, "groups": None}  # each view's cursor key
+        self._shown_view = "tasks"  # the view the table's rows are of
         self.shown: list[str] = []  # keys of the rows on screen, in order
         self.as_of: float | None = None  # wall clock of the shown list
         self.loaded_counts: TaskCounts | None = None  # the run's counts when the shown list was requested
@@ -112,8 +129,8 @@ class TasksScreen(Screen):
     def compose(self) -> ComposeResult:
         yield self.session.banner()
         yield Static(Text(f"Tasks of run {self.run_id}: loading…", style="bold"), id="tasks-title")
-        yield Input(placeholder="filter tasks (name, action, error…)", id="tasks-filter")
-        yield LineTable(TASK_COLUMNS, id="tasks-table")
+        yield Input(placeholder="filter tasks (name, action, object, error…)", id="tasks-filter")
+        yield LineTable(tc.columns(tc.fit(tc.TASK_SPECS, 80), 80), id="tasks-table")
         yield Static("", id="task-preview")
         yield Footer()
 
@@ -123,6 +140,7 @@ class TasksScreen(Screen):
         self.set_focus(self.table)
         self._unsubscribe = self.book.subscribe(self._on_book_change)
         self.set_interval(1.0, self._tick)
+        self._set_columns()
         self.load()
 
     def on_unmount(self) -> None:
@@ -185,10 +203,14 @@ class TasksScreen(Screen):
         self._finish()
         self.loads += 1
         self.error = None
+        self.listing = message.tasks
         self.tasks = message.tasks.tasks
         self.by_key = {task_key(t, i): t for i, t in enumerate(self.tasks)}
+        self._groups = None
         self.as_of = message.as_of
         self.loaded_counts = self._requested_counts
+        if self.loaded_counts is not None:  # the detail panel's error groups come with it
+            self.session.why.offer(message.tasks, self.loaded_counts.error)
         self._fill()
         self._maybe_reload()  # the counts may have moved while the list was on its way
 
@@ -226,16 +248,65 @@ class TasksScreen(Screen):
         self._maybe_reload()
         self._render_title()
 
-    # ------------------------------------------------------------------ table
+    # ------------------------------------------------------------------ what is shown
+
+    @property
+    def groups(self) -> tuple[ErrorGroup, ...]:
+        """The error groups of the shown list (made once per list, when first asked for)."""
+        if self._groups is None:
+            self._groups = group_errors(self.tasks)
+        return self._groups
+
+    def _group(self, key: str | None) -> ErrorGroup | None:
+        return next((g for g in self.groups if group_key(g) == key), None) if key is not None else None
 
     def visible_tasks(self) -> list[Task]:
-        return [t for t in self.tasks if task_matches(t, self.errors_only, self.filter_text)]
+        tasks = [t for t in self.tasks if task_matches(t, self.errors_only, self.filter_text)]
+        if self.group_filter is not None:
+            wanted = tuple(self.group_filter.split("\x1f"))
+            tasks = [t for t in tasks if t.status is TaskStatus.ERROR and key_of(t) == wanted]
+        if self.sort is not None:
+            tasks = sort_tasks(tasks, self.sort, reverse=self.reverse)
+        return tasks
+
+    def visible_groups(self) -> list[ErrorGroup]:
+        return sort_groups(self.groups, self.group_sort, self.group_reverse)
+
+    @property
+    def view(self) -> str:
+        return "groups" if self.grouped else "tasks"
+
+    def _set_columns(self) -> None:
+        """The columns that fit the table's width (asked again on every resize); the sorted one
+        is always among them."""
+        if self.grouped:
+            self.table.set_columns(tc.layout(tc.GROUP_SPECS, self.group_sort, self.group_reverse))
+        else:
+            self.table.set_columns(tc.layout(tc.TASK_SPECS, self.sort, self.reverse and self.sort is not None))
 
     def _fill(self) -> None:
-        keys = [task_key(t, i) for i, t in enumerate(self.tasks) if task_matches(t, self.errors_only, self.filter_text)]
+        """Show the rows of the current view. Within a view the cursor stays on its task or
+        group (rows are keyed); switching views puts it back where it was in the other one."""
+        table = self.table
+        if table.row_count:
+            self._cursor[self._shown_view] = table.cursor_key
+        if self.grouped:
+            groups = {group_key(g): g for g in self.visible_groups()}
+            keys = list(groups)
+            table.set_rows(keys, lambda key: tc.cells(table.columns, groups[key]))
+        else:
+            by_key = self.by_key
+            index = {id(t): i for i, t in enumerate(self.tasks)}
+            keys = [task_key(t, index[id(t)]) for t in self.visible_tasks()]
+            table.set_rows(keys, lambda key: tc.cells(table.columns, by_key[key]))
+        if self._shown_view != self.view:
+            wanted = self._cursor[self.view]
+            if wanted is not None and wanted in table:
+                table.move_to_key(wanted)
+            else:
+                table.move_cursor(0)
+            self._shown_view = self.view
         self.shown = keys
-        by_key = self.by_key
-        self.table.set_rows(keys, lambda key: task_cells(by_key[key]))
         self._render_title()
         self._preview()
 
@@ -252,15 +323,15 @@ class TasksScreen(Screen):
             title.append("loading…", style="bold")
             if self.progress:
                 title.append(f" {self.progress[1]:,} tasks in {self.progress[0]} page(s)", style="bold")
-        if self.loads:
+        listing = self.listing
+        if self.loads and listing is not None:
+            total = run.tasks.total if run is not None and run.tasks.known else listing.expected_total
             errors = sum(1 for t in self.tasks if t.status is TaskStatus.ERROR)
-            title.append(f"{len(self.tasks):,} tasks", style="bold")
+            title.append(tasks_listed(len(self.tasks), total, listing.left_out), style="bold")
             title.append(f", {errors:,} in Error", style="bold red" if errors else "dim")
-            if self.errors_only or self.filter_text:
-                title.append(
-                    f"  showing {len(self.shown):,}" + ("  [errors only]" if self.errors_only else ""),
-                    style="yellow",
-                )
+            if listing.partial:
+                title.append_text(literal(f"  ⚠ incomplete list: {listing.partial}", 300, "bold yellow"))
+            title.append_text(self._view_note())
         if self.as_of is not None:
             moment = datetime.fromtimestamp(self.as_of, UTC).astimezone()
             age = max(0.0, self.session.wallclock() - self.as_of)
@@ -275,17 +346,51 @@ class TasksScreen(Screen):
             title.append("  r to retry", style="dim")
         self.query_one("#tasks-title", Static).update(title)
 
+    def _view_note(self) -> Text:
+        """What the table shows, when it is not simply every task in Zuora's order."""
+        note = Text()
+        if self.grouped:
+            note.append(f"  ▸ {plural(len(self.groups), 'error group')}", style="bold yellow")
+            note.append(f", by {GROUP_SORT_TITLES[self.group_sort]}", style="yellow")
+            note.append(" (reversed)" if self.group_reverse else "", style="yellow")
+            return note
+        group = self._group(self.group_filter)
+        if self.group_filter is not None:
+            note.append("  ▸ group ", style="bold yellow")
+            if group is not None:
+                template = group.template if len(group.template) <= 50 else group.template[:49] + "…"
+                note.append_text(literal(f"{group.error_class or '—'}: {template}", 120, "yellow"))
+            else:
+                note.append("(no task in this group any more)", style="yellow")
+            note.append(" (esc: all groups)", style="dim")
+        if self.sort is not None:
+            note.append(f"  sorted by {SORTS[self.sort].title}" + (", reversed" if self.reverse else ""), style="cyan")
+        if self.errors_only or self.filter_text or self.group_filter is not None:
+            note.append(f"  showing {len(self.shown):,}" + ("  [errors only]" if self.errors_only else ""), "yellow")
+        return note
+
     def _current(self) -> Task | None:
         key = self.table.cursor_key
-        return self.by_key.get(key) if key is not None else None
+        return self.by_key.get(key) if key is not None and not self.grouped else None
+
+    def _current_group(self) -> ErrorGroup | None:
+        return self._group(self.table.cursor_key) if self.grouped else None
 
     def _preview(self) -> None:
-        task = self._current()
         widget = self.query_one("#task-preview", Static)
+        group = self._current_group()
+        if group is not None:
+            first = group.first  # the key first: a long message must not push it out of the two lines
+            text = Text(f"enter lists its {plural(group.count, 'task')} (first: task {first.id}) · ", style="dim")
+            text.append_text(literal(group.error_class or "Error", 60, "bold red"))
+            text.append(": ")
+            text.append_text(literal(group.message, 300))
+            widget.update(text)
+            return
+        task = self._current()
         if task is None or not (task.error or task.error_class):
-            widget.update(
-                Text("enter: full details of the highlighted task (the footer has the other keys)", style="dim")
-            )
+            hint = "enter: details · s/S: sort · g: error groups (the footer has the other keys)"
+            widget.update(Text(hint, style="dim"))
             return
         text = Text.assemble(literal(task.error_class or "Error", 60, "bold red"), ": ")
         text.append_text(literal(task.error or "", 300))
@@ -295,9 +400,78 @@ class TasksScreen(Screen):
         self._preview()
 
     def on_line_table_selected(self, event: LineTable.Selected) -> None:
-        self.action_details()
+        if self.grouped:
+            self.action_open_group()
+        else:
+            self.action_details()
 
     # ------------------------------------------------------------------ actions
+
+    def action_sort(self) -> None:
+        if self.grouped:
+            order = tc.GROUP_SORTS
+            self.group_sort = order[(order.index(self.group_sort) + 1) % len(order)]
+            self.group_reverse = False
+        else:
+            task_sorts = tc.TASK_SORTS
+            self.sort = task_sorts[(task_sorts.index(self.sort) + 1) % len(task_sorts)]
+            self.reverse = False
+        self._set_columns()
+        self._fill()
+
+    def action_reverse(self) -> None:
+        if self.grouped:
+            self.group_reverse = not self.group_reverse
+        elif self.sort is None:
+            self.notify("Zuora's order has no reverse: press s to sort by a column first.", markup=False)
+            return
+        else:
+            self.reverse = not self.reverse
+        self._set_columns()
+        self._fill()
+
+    def action_toggle_groups(self) -> None:
+        if not self.grouped and not self.groups:
+            self.notify("No task of this list is in Error: there are no error groups.", markup=False)
+            return
+        self.grouped = not self.grouped
+        self.group_filter = None
+        self._set_columns()
+        self._fill()
+
+    def action_open_group(self) -> None:
+        group = self._current_group()
+        if group is None:
+            return
+        self._cursor["groups"] = group_key(group)
+        self._cursor["tasks"] = task_key(group.first, next(i for i, t in enumerate(self.tasks) if t is group.first))
+        self.group_filter = group_key(group)
+        self.grouped = False
+        self._set_columns()
+        self._fill()
+
+    def action_back(self) -> None:
+        """esc, one level up: in a list of tasks a text filter is cleared first; then a group's
+        tasks -> the groups -> the tasks -> the watchlist. (The groups are not filtered by text:
+        esc there leaves them, and the filter is still there for the tasks.)"""
+        box = self.query_one("#tasks-filter", Input)
+        if not self.grouped and (box.display or self.filter_text):
+            box.value = ""
+            box.display = False
+            self.filter_text = ""
+            self._fill()
+            self.set_focus(self.table)
+            return
+        if self.group_filter is not None:
+            self.group_filter = None
+            self.grouped = True
+        elif self.grouped:
+            self.grouped = False
+        else:
+            self.app.pop_screen()
+            return
+        self._set_columns()
+        self._fill()
 
     def action_toggle_errors(self) -> None:
         self.errors_only = not self.errors_only
@@ -307,18 +481,6 @@ class TasksScreen(Screen):
         box = self.query_one("#tasks-filter", Input)
         box.display = True
         self.set_focus(box)
-
-    def action_back(self) -> None:
-        """esc: clear the filter if there is one, else back to the watchlist."""
-        box = self.query_one("#tasks-filter", Input)
-        if box.display or self.filter_text:
-            box.value = ""
-            box.display = False
-            self.filter_text = ""
-            self._fill()
-            self.set_focus(self.table)
-            return
-        self.app.pop_screen()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value
@@ -330,9 +492,9 @@ class TasksScreen(Screen):
     def action_details(self) -> None:
         task = self._current()
         if task is not None:
-            from tui.ui.screens.modals import TaskDetail
+            from tui.ui.screens.taskdetail import TaskDetailScreen
 
-            self.app.push_screen(TaskDetail(task))
+            self.app.push_screen(TaskDetailScreen(task, self.session.banner(), f"run {self.run_id}"))
 
     def action_raw(self) -> None:
         task = self._current()

@@ -127,6 +127,7 @@ class LineTable(ScrollView, can_focus=True):
         self._segment_cache: LRUCache[tuple, list[Segment]] = LRUCache(8 * self.CACHE_ROWS)
         self._widths: list[int] = []
         self._layout_width = -1
+        self._columns_for: Callable[[int], Sequence[Column]] | None = None
         self.empty_text = ""  # said on the first line when there are no rows (why the list is empty)
         self.cursor_row = 0
         self._last_highlight: str | None = None
@@ -174,6 +175,18 @@ class LineTable(ScrollView, can_focus=True):
 
     def clear(self) -> None:
         self.set_rows([], lambda key: ())
+
+    def set_columns(self, columns: Sequence[Column] | Callable[[int], Sequence[Column]]) -> None:
+        """Show other columns: a list, or a function of the table's width that says which
+        columns fit it (asked again whenever the width changes). The owner's cell factory
+        builds cells for ``self.columns`` as they are when it is called. Rows and cursor stay."""
+        self._columns_for = columns if callable(columns) else None
+        if not callable(columns):
+            self.columns = list(columns)
+        self._layout_width = -1
+        self._strips.clear()
+        self._cell_cache.clear()
+        self.refresh()
 
     def refresh_rows(self, keys: Iterable[str]) -> None:
         """The data of these rows changed: forget their rendering and repaint the visible ones."""
@@ -322,6 +335,11 @@ class LineTable(ScrollView, can_focus=True):
     # ------------------------------------------------------------------ rendering
 
     def _layout_columns(self, width: int) -> None:
+        if self._columns_for is not None:
+            columns = list(self._columns_for(width))
+            if columns != self.columns:
+                self.columns = columns
+                self._cell_cache.clear()  # the owner builds cells for these columns
         fixed = sum(c.width or 0 for c in self.columns) + len(self.columns)
         flex = [c for c in self.columns if c.width is None]
         share = max(6, (width - fixed) // len(flex)) if flex else 0

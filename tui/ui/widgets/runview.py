@@ -1,9 +1,11 @@
-"""The run detail: status badge, timing, task bars, progress history and request metadata.
+"""The run detail: status badge, error groups, timing, task bars, workflow, progress, request metadata.
 
-It shows one run, named by ``run_id``, and reads that run's state from the run book every
-time it renders: it holds no copy, so it cannot show one run's numbers under another run's
-header. The header (ID, name, status) sits above the scrolling body and is always visible;
-selecting another run scrolls the body back to the top.
+It shows one run, named by ``run_id``, and reads that run's state from the run book (and its
+error groups and workflow definition from the why book) every time it renders: it holds no
+copy, so it cannot show one run's numbers under another run's header. The header (ID, name,
+status) sits above the scrolling body and is always visible; selecting another run scrolls the
+body back to the top. The error groups come right under the status: why a run failed is the
+first thing on screen, with no key pressed.
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Sparkline, Static
 
 from tui.core.model import Phase
-from tui.core.present import badge, fmt_duration, fmt_utc, is_stuck, local_time
+from tui.core.present import badge, fmt_duration, fmt_rate_limit, fmt_utc, is_stuck, local_time
 from tui.poll.engine import RunUpdate
 from tui.poll.runbook import RunBook
+from tui.poll.whybook import WhyBook
+from tui.ui.keys import BY_ID, show_keys
 from tui.ui.safe import TONE_STYLES, literal
 from tui.ui.widgets.bars import TaskBars
+from tui.ui.widgets.whyview import error_rows, message_rows, workflow_rows
 
 PHASE_WORD = {
     Phase.DONE: "ENDED",
@@ -48,25 +53,31 @@ class RunDetail(Vertical):
     RunDetail #detail-body { height: 1fr; }
     RunDetail #detail-body Static { height: auto; }
     RunDetail #detail-error { background: $error 15%; padding: 0 1; }
+    RunDetail #detail-errors { margin-bottom: 1; }
     RunDetail #detail-sparkline { height: 2; }
     RunDetail #detail-meta { height: 1; }
     RunDetail TaskBars { height: auto; }
     """
 
-    def __init__(self, book: RunBook, clock: Callable[[], datetime], **kwargs) -> None:
+    def __init__(self, book: RunBook, clock: Callable[[], datetime], why: WhyBook | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.book = book
+        self.why = why
         self.clock = clock
         self.run_id: int | None = None
         self._shown: dict[str, tuple] = {}  # widget id -> what it shows: skip identical updates
+        self._why_width = 0
 
     def compose(self) -> ComposeResult:
         yield Static(Text(PROMPT, style="dim"), id="detail-title")
         with VerticalScroll(id="detail-body"):
             yield Static("", id="detail-badge")
             yield Static("", id="detail-error")
+            yield Static("", id="detail-errors")
             yield Static("", id="detail-timing")
             yield TaskBars(id="detail-bars")
+            yield Static("", id="detail-workflow")
+            yield Static("", id="detail-messages")
             yield Static("", id="detail-progress-label")
             yield Sparkline([], id="detail-sparkline")
         # below the scrolling body: how fresh the data is and the Request-Id are always in view
@@ -75,10 +86,6 @@ class RunDetail(Vertical):
 
     def on_mount(self) -> None:
         self.render_run()  # a run may have been selected before the panel was composed
-
-    def on_resize(self) -> None:
-        if self.query("#detail-meta"):
-            self._render_meta()  # its wording depends on the width
 
     @property
     def update_(self) -> RunUpdate | None:
@@ -103,14 +110,42 @@ class RunDetail(Vertical):
         self._render_title(update)
         self._render_badge(update)
         self._render_error()
+        self.render_why()
         self._render_timing()
         no_run = update is not None and update.run is None and update.error is not None
         self.query_one(TaskBars).show(
             update.run.tasks if update and update.run else None,
             "Tasks: unknown (the run could not be read)" if no_run else "",  # not "waiting": nothing is coming
         )
+        self._put_optional("detail-messages", *message_rows(update.run if update else None))
         self._render_progress()
         self._render_meta()
+
+    def render_why(self) -> None:
+        """The shown run's error groups or its workflow's definition changed (or the run did)."""
+        if not self.is_mounted or not self.query("#detail-meta"):
+            return
+        update = self.update_
+        run = update.run if update else None
+        why = self.why
+        if why is None or run is None or self.run_id is None:
+            self._put_optional("detail-errors")
+            self._put_optional("detail-workflow")
+            return
+        rows = error_rows(
+            run,
+            why.digest(self.run_id),
+            why.loading(self.run_id),
+            why.listed_at(self.run_id),
+            self.app.console,
+            self._body_width(),
+            show_keys(BY_ID["first-error"], getattr(self.app, "keymap", None)),
+        )
+        self._put_optional("detail-errors", *rows)
+        workflow_id = run.original_workflow_id
+        self._put_optional(
+            "detail-workflow", *workflow_rows(run, why.workflow(workflow_id), why.workflow_loading(workflow_id))
+        )
 
     def touch(self) -> None:
         """The shown run was fetched again with nothing new: only the ages move."""
@@ -143,6 +178,26 @@ class RunDetail(Vertical):
         layout = lines != widget.size.height
         renderable = Group(*rows) if len(rows) != 1 else rows[0]
         widget.update(renderable if rows else "", layout=layout)
+
+    def _body_width(self) -> int:
+        """Cells a line of the body has (0 before the first layout): the panel's, less the
+        body's scrollbar (always: it comes and goes with the content, which must not re-wrap)."""
+        body = self.query_one("#detail-body", VerticalScroll)
+        return max(0, self.content_region.width - body.scrollbar_size_vertical)
+
+    def on_resize(self) -> None:
+        if self.query("#detail-meta"):
+            self._render_meta()  # its wording depends on the width
+        if self._why_width != self._body_width():
+            self._why_width = self._body_width()
+            self.render_why()  # the biggest group's message is wrapped to the width
+
+    def _put_optional(self, widget_id: str, *rows: Text) -> None:
+        """A part shown only when it has something to say (an empty Static still takes a line)."""
+        widget = self.query_one(f"#{widget_id}", Static)
+        if widget.display != bool(rows):
+            widget.display = bool(rows)
+        self._put(widget_id, *rows)
 
     def _render_title(self, update: RunUpdate | None) -> None:
         if self.run_id is None:
@@ -307,13 +362,9 @@ class RunDetail(Vertical):
             parts.append((state, "dim"))
         if update.meta is not None:
             rl = update.meta.rate_limit
-            if rl is not None and rl.remaining is not None:
-                parts.append(
-                    (
-                        f"  rate limit {rl.remaining:,}/{rl.limit or '?'} left",
-                        "yellow" if (rl.fraction_left or 1) < 0.1 else "dim",
-                    )
-                )
+            left = fmt_rate_limit(rl)
+            if rl is not None and left is not None:
+                parts.append((f"  rate limit {left}", "yellow" if (rl.fraction_left or 1) < 0.1 else "dim"))
         line = Text.assemble(*parts)
         line.no_wrap, line.overflow = True, "ellipsis"  # one line, always in view
         self._put("detail-meta", *([line] if parts else []))
