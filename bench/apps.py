@@ -35,11 +35,12 @@ def minimal_textual() -> None:
 
         def done(self):
             self.painted = time.perf_counter() - T0
+            self.cpu = time.process_time()
             self.exit()
 
     app = Minimal()
     app.run(headless=True, size=(120, 40))
-    emit(first_paint=app.painted)
+    emit(first_paint=app.painted, cpu=app.cpu)
 
 
 def zwr_first_paint(base_url: str, run_id: str) -> None:
@@ -60,6 +61,7 @@ def zwr_first_paint(base_url: str, run_id: str) -> None:
         def done(self):
             if not hasattr(self, "painted"):
                 self.painted = time.perf_counter() - T0
+                self.cpu = time.process_time()
                 self.exit()
 
     app = Bench(
@@ -69,7 +71,7 @@ def zwr_first_paint(base_url: str, run_id: str) -> None:
         bell=False,
     )
     app.run(headless=True, size=(120, 40))
-    emit(first_paint=app.painted)
+    emit(first_paint=app.painted, cpu=app.cpu)
 
 
 def zwr_watch(base_url: str, first_id: str, count: str, seconds: str, interval: str) -> None:
