@@ -260,7 +260,10 @@ async def test_corrupt_bookmarks_file_is_reported_and_salvaged(sim, isolated_env
     path.write_text('{"version": 1, "bookmarks": [{"run_id": 19063, "label": "a"}, {"run_id": 190')
     app = make_app(sim)
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_for(lambda: app.main.query_one("#bookmarks").option_count >= 1, pilot=pilot)
+        # the sidebar is mounted after the first paint: wait for it, then for its rows
+        await wait_for(
+            lambda: app.main.query("#bookmarks") and app.main.query_one("#bookmarks").option_count >= 1, pilot=pilot
+        )
         await pilot.pause(0.1)
         notes = [n.message for n in app._notifications]
         assert any("damaged" in n for n in notes)

@@ -150,13 +150,18 @@ class ZwrApp(App):
         )
         return WriteFlows(self, session, writer)
 
-    async def on_mount(self) -> None:
+    def get_default_screen(self) -> MainScreen:
+        """The main screen is the first on the stack, not pushed: a pushed screen holds this
+        app's message loop until it is mounted, while the default one composes and mounts in its
+        own task. So the first answer (on the wire since ``on_load``) reaches the run book during
+        the mount, and the first frame shows the run's status, not "loading…" and a second layout."""
+        assert self.session is not None  # on_load ran
+        self.main = MainScreen(self.session, select=self.initial_ids[0] if self.initial_ids else None)
+        return self.main
+
+    def on_mount(self) -> None:
         session = self.session
         assert session is not None  # on_load ran
-        self.main = MainScreen(session)
-        await self.push_screen(self.main)
-        if self.initial_ids:
-            self.main.watchlist.select_run(self.initial_ids[0])
         session.poller.attach(self._deliver)
         self.run_worker(self._read_saved, thread=True, group="store", name="reading bookmarks", exit_on_error=False)
         if self.initial_ids and not self.demo:
