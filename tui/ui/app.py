@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.notifications import SeverityLevel
@@ -34,7 +35,9 @@ from tui.ui.messages import RememberRuns, RemoveBookmark, RunsUpdated, SaveBookm
 from tui.ui.screens.main import MainScreen
 from tui.ui.session import Session
 from tui.ui.styles import stylesheet
-from tui.ui.writes import WriteFlows
+
+if TYPE_CHECKING:
+    from tui.ui.writes import WriteFlows
 
 log = logging.getLogger("tui.ui")
 
@@ -130,14 +133,17 @@ class ZwrApp(App):
         client = ZuoraClient(self.connection.settings(**self.client_settings), self.connection.auth)
         poller = self._make_poller(lambda: client, self.interval, lambda: self.clock().timestamp())
         self.session = Session(self.book, poller, self.clock, self.connection, self.demo, self._bell_default)
-        self.session.writes = self._write_flows(self.session)
+        self.session.make_writes = self._write_flows
         self.session.watch(self.initial_ids)
 
-    def _write_flows(self, session: Session) -> WriteFlows:
+    def _write_flows(self) -> WriteFlows:
         """Stop and rerun, audited in this connection's trail (no file is touched until a write)."""
         from tui.core.environments import environment_name
         from tui.poll.writes import Writer
         from tui.store.audit import AuditLog
+        from tui.ui.writes import WriteFlows
+
+        assert self.session is not None  # built on first use, after on_load
 
         c = self.connection
         writer = Writer(
@@ -148,7 +154,7 @@ class ZwrApp(App):
             production=c.production,
             demo=self.demo,
         )
-        return WriteFlows(self, session, writer)
+        return WriteFlows(self, self.session, writer)
 
     def get_default_screen(self) -> MainScreen:
         """The main screen is the first on the stack, not pushed: a pushed screen holds this
@@ -164,8 +170,8 @@ class ZwrApp(App):
         assert session is not None  # on_load ran
         session.poller.attach(self._deliver)
         self.run_worker(self._read_saved, thread=True, group="store", name="reading bookmarks", exit_on_error=False)
-        if self.initial_ids and not self.demo:
-            self.post_message(RememberRuns(self.initial_ids))
+        if self.initial_ids and not self.demo:  # saved after the first paint: it takes the file lock
+            self.call_after_refresh(self.post_message, RememberRuns(self.initial_ids))
         for warning in self.startup_warnings:
             self.notify(warning, severity="warning", markup=False, timeout=10)
 
@@ -197,7 +203,7 @@ class ZwrApp(App):
         # In the first seconds every row is news: the first screen shows the states, no toast
         # covers it and no bell rings (the notes are still kept).
         quiet = time.monotonic() < self._started + self.quiet_start
-        writes = self.session.writes if self.session else None
+        writes = self.session.writes_in_use if self.session else None  # none yet: no write to follow
         for update in message.batch:
             if update.run_id not in self.book:
                 continue

@@ -8,7 +8,7 @@ Watching and unwatching go through here so the run book and the poller always ag
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -30,7 +30,22 @@ class Session:
     connection: Connection
     demo: bool = False
     bell: bool = True
-    writes: WriteFlows | None = None  # stop and rerun (the app sets it up; writes may still be off)
+    make_writes: Callable[[], WriteFlows] | None = None  # stop and rerun (the app gives it; writes may be off)
+    _writes: WriteFlows | None = field(default=None, init=False, repr=False)
+
+    @property
+    def writes(self) -> WriteFlows | None:
+        """The stop and rerun flows, built on first use: their modules (actions, the audit
+        trail) are not needed for the first paint, and until a write is asked for there is
+        nothing for them to follow."""
+        if self._writes is None and self.make_writes is not None:
+            self._writes = self.make_writes()
+        return self._writes
+
+    @property
+    def writes_in_use(self) -> WriteFlows | None:
+        """The flows if anything asked for them already (else ``None``), without building them."""
+        return self._writes
 
     def wallclock(self) -> float:
         return self.clock().timestamp()
