@@ -44,9 +44,14 @@ def minimal_textual() -> None:
 
 
 def zwr_first_paint(base_url: str, run_id: str) -> None:
-    """``zwr RUN_ID``: from process start to the run's status painted (headless)."""
+    """``zwr RUN_ID``: from process start to the run's status painted (headless). Started as
+    ``tui.cli.launch.ui`` starts it: the first fetch goes out before Textual is imported."""
+    from tui.cli.launch import start_first_fetch
     from tui.core.auth import StaticToken
     from tui.store.connection import Connection
+
+    connection = Connection(base_url=base_url, auth=StaticToken("demo-token"), auth_source="bench")
+    poller = start_first_fetch(connection, [int(run_id)])
     from tui.ui.app import ZwrApp
 
     class Bench(ZwrApp):
@@ -64,12 +69,7 @@ def zwr_first_paint(base_url: str, run_id: str) -> None:
                 self.cpu = time.process_time()
                 self.exit()
 
-    app = Bench(
-        Connection(base_url=base_url, auth=StaticToken("demo-token"), auth_source="bench"),
-        run_ids=[int(run_id)],
-        interval=60,
-        bell=False,
-    )
+    app = Bench(connection, run_ids=[int(run_id)], interval=60, bell=False, started=poller)
     app.run(headless=True, size=(120, 40))
     emit(first_paint=app.painted, cpu=app.cpu)
 

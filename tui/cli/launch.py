@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from tui.cli import exitcodes
 from tui.cli.output import write
 from tui.core.errors import ZwrError
+
+if TYPE_CHECKING:
+    from tui.poll.service import PollThread
+    from tui.store.connection import Connection
 
 NO_TERMINAL = (
     "error: the TUI needs a terminal (stdin and stdout must both be one); "
@@ -58,8 +63,21 @@ def ui(ns: argparse.Namespace) -> int:
     except ZwrError as exc:
         write(sys.stderr, f"error: {exc.describe()}")
         return exc.exit_code
-    from tui.ui.app import ZwrApp
+    poller = start_first_fetch(connection, run_ids)
+    try:
+        from tui.ui.app import ZwrApp
 
-    app = ZwrApp(connection, run_ids=run_ids, interval=ns.interval, allow_write=ns.allow_write)
-    app.run()
-    return app.return_code or 0
+        app = ZwrApp(connection, run_ids=run_ids, interval=ns.interval, allow_write=ns.allow_write, started=poller)
+        app.run()
+        return app.return_code or 0
+    finally:
+        poller.close()  # the app closes it when it ran; this covers a start that failed before
+
+
+def start_first_fetch(connection: Connection, run_ids: list[int]) -> PollThread:
+    """Poll the runs before Textual is imported: their first answers are in by the first frame."""
+    from tui.core.client import ZuoraClient
+    from tui.poll.service import start_polling
+
+    client = ZuoraClient(connection.settings(), connection.auth)
+    return start_polling(lambda: client, run_ids)

@@ -70,6 +70,7 @@ class ZwrApp(App):
         client_settings: dict | None = None,
         poller: Callable[[Callable[[], ZuoraClient], float, Callable[[], float]], Poller] | None = None,
         allow_write: bool = False,
+        started: Poller | None = None,
     ) -> None:
         super().__init__()
         self.connection = connection
@@ -93,6 +94,7 @@ class ZwrApp(App):
         self.history = HistoryStore(connection.profile)
         self.book = RunBook()
         self._make_poller = poller or self._poll_thread
+        self._started_poller = started  # already polling run_ids (`zwr RUN_ID`: started before Textual)
         self.session: Session | None = None
         self._bell_default = config.ui_setting("bell", True) if bell is None else bell
         self.allow_write = connection.allow_write or allow_write  # the profile's allow_write, or --allow-write
@@ -130,8 +132,12 @@ class ZwrApp(App):
         # The client is built here, before Textual's CPU-heavy start-up, so the poll thread can
         # send the first request at once and its answer is in by the first frame (built in the
         # thread, it waited for the GIL behind the whole mount). It is used only in that thread.
-        client = ZuoraClient(self.connection.settings(**self.client_settings), self.connection.auth)
-        poller = self._make_poller(lambda: client, self.interval, lambda: self.clock().timestamp())
+        if self._started_poller is not None:
+            poller = self._started_poller
+            poller.set_interval(self.interval)  # it started at the default: the configured one from now
+        else:
+            client = ZuoraClient(self.connection.settings(**self.client_settings), self.connection.auth)
+            poller = self._make_poller(lambda: client, self.interval, lambda: self.clock().timestamp())
         self.session = Session(self.book, poller, self.clock, self.connection, self.demo, self._bell_default)
         self.session.make_writes = self._write_flows
         self.session.watch(self.initial_ids)
