@@ -439,3 +439,22 @@ def test_every_test_app_draws_in_one_colour_system(monkeypatch):
     monkeypatch.setenv("TERM", "xterm")  # what a plain terminal or CI says: 16 colours on its own
     app, _ = scripted_app()
     assert app.console.color_system == "truecolor"
+
+
+async def test_zwr_run_id_adopts_the_poller_started_before_textual(sim):
+    """`zwr RUN_ID` starts polling before Textual is imported (``tui.cli.launch``): the app adopts
+    that poller (no second client), gives it the configured interval and shows its first answer."""
+    from tests.uihelpers import connection
+    from tui.cli.launch import start_first_fetch
+    from tui.ui.app import ZwrApp
+
+    poller = start_first_fetch(connection(sim), [19066])
+    try:
+        await wait_for(lambda: poller.polls >= 1)  # the answer waits in the thread for a sink
+        app = ZwrApp(connection(sim), run_ids=[19066], interval=2.0, bell=False, started=poller)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(lambda: app.book.run(19066) is not None, pilot=pilot)
+            assert app.engine is poller and poller.interval == 2.0
+            assert "Finished" in text_of(app.main.detail.query_one("#detail-title"))
+    finally:
+        poller.close()
