@@ -45,8 +45,11 @@ def minimal_textual() -> None:
 
 def zwr_first_paint(base_url: str, run_id: str) -> None:
     """``zwr RUN_ID``: from process start to the run's status painted (headless). Started as
-    ``tui.cli.launch.ui`` starts it: the first fetch goes out before Textual is imported."""
-    from tui.cli.launch import start_first_fetch
+    ``tui.cli.launch.ui`` starts it: the garbage collector paused until the first paint, the
+    first fetch on the wire before Textual is imported."""
+    from tui.cli.launch import pause_gc, start_first_fetch
+
+    resume_gc = pause_gc()
     from tui.core.auth import StaticToken
     from tui.store.connection import Connection
 
@@ -69,7 +72,7 @@ def zwr_first_paint(base_url: str, run_id: str) -> None:
                 self.cpu = time.process_time()
                 self.exit()
 
-    app = Bench(connection, run_ids=[int(run_id)], interval=60, bell=False, started=poller)
+    app = Bench(connection, run_ids=[int(run_id)], interval=60, bell=False, started=poller, after_first_paint=resume_gc)
     app.run(headless=True, size=(120, 40))
     emit(first_paint=app.painted, cpu=app.cpu)
 

@@ -451,10 +451,34 @@ async def test_zwr_run_id_adopts_the_poller_started_before_textual(sim):
     poller = start_first_fetch(connection(sim), [19066])
     try:
         await wait_for(lambda: poller.polls >= 1)  # the answer waits in the thread for a sink
-        app = ZwrApp(connection(sim), run_ids=[19066], interval=2.0, bell=False, started=poller)
+        painted: list[bool] = []
+        app = ZwrApp(
+            connection(sim),
+            run_ids=[19066],
+            interval=2.0,
+            bell=False,
+            started=poller,
+            after_first_paint=lambda: painted.append(app.main.is_mounted),
+        )
         async with app.run_test(size=(120, 40)) as pilot:
-            await wait_for(lambda: app.book.run(19066) is not None, pilot=pilot)
+            await wait_for(lambda: app.book.run(19066) is not None and painted, pilot=pilot)
             assert app.engine is poller and poller.interval == 2.0
             assert "Finished" in text_of(app.main.detail.query_one("#detail-title"))
+            assert painted == [True]  # once, with the screen up (zwr RUN_ID resumes the GC there)
     finally:
         poller.close()
+
+
+def test_the_garbage_collector_paused_for_the_start_up_comes_back_frozen():
+    import gc
+
+    from tui.cli.launch import pause_gc
+
+    resume = pause_gc()
+    try:
+        assert not gc.isenabled()
+        resume()
+        assert gc.isenabled() and gc.get_freeze_count() > 0  # start-up objects skipped from now on
+    finally:
+        gc.unfreeze()  # this test process keeps collecting everything
+        gc.enable()

@@ -8,7 +8,9 @@ pointer to ``zwr get`` / ``zwr watch`` instead (exit 2), before Textual is even 
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tui.cli import exitcodes
@@ -63,15 +65,39 @@ def ui(ns: argparse.Namespace) -> int:
     except ZwrError as exc:
         write(sys.stderr, f"error: {exc.describe()}")
         return exc.exit_code
+    resume_gc = pause_gc()
     poller = start_first_fetch(connection, run_ids)
     try:
         from tui.ui.app import ZwrApp
 
-        app = ZwrApp(connection, run_ids=run_ids, interval=ns.interval, allow_write=ns.allow_write, started=poller)
+        app = ZwrApp(
+            connection,
+            run_ids=run_ids,
+            interval=ns.interval,
+            allow_write=ns.allow_write,
+            started=poller,
+            after_first_paint=resume_gc,
+        )
         app.run()
         return app.return_code or 0
     finally:
         poller.close()  # the app closes it when it ran; this covers a start that failed before
+        gc.enable()
+
+
+def pause_gc() -> Callable[[], None]:
+    """Pause the cyclic garbage collector for the start-up; returns what resumes it (the app
+    calls it after its first paint). The start-up allocates a few hundred thousand objects
+    (imports, the first screen) that all live on, so collections then only re-scan them: ~50 ms
+    of CPU, an eighth of `zwr RUN_ID` to the first paint. Resuming freezes them (``gc.freeze``):
+    later collections skip them too."""
+    gc.disable()
+
+    def resume() -> None:
+        gc.freeze()
+        gc.enable()
+
+    return resume
 
 
 def start_first_fetch(connection: Connection, run_ids: list[int]) -> PollThread:

@@ -71,6 +71,7 @@ class ZwrApp(App):
         poller: Callable[[Callable[[], ZuoraClient], float, Callable[[], float]], Poller] | None = None,
         allow_write: bool = False,
         started: Poller | None = None,
+        after_first_paint: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
         self.connection = connection
@@ -95,6 +96,7 @@ class ZwrApp(App):
         self.book = RunBook()
         self._make_poller = poller or self._poll_thread
         self._started_poller = started  # already polling run_ids (`zwr RUN_ID`: started before Textual)
+        self._after_first_paint = after_first_paint  # `zwr RUN_ID`: resumes the garbage collector
         self.session: Session | None = None
         self._bell_default = config.ui_setting("bell", True) if bell is None else bell
         self.allow_write = connection.allow_write or allow_write  # the profile's allow_write, or --allow-write
@@ -176,6 +178,8 @@ class ZwrApp(App):
         assert session is not None  # on_load ran
         session.poller.attach(self._deliver)
         self.run_worker(self._read_saved, thread=True, group="store", name="reading bookmarks", exit_on_error=False)
+        if self._after_first_paint is not None:
+            self.call_after_refresh(self._after_first_paint)
         if self.initial_ids and not self.demo:  # saved after the first paint: it takes the file lock
             self.call_after_refresh(self.post_message, RememberRuns(self.initial_ids))
         for warning in self.startup_warnings:
