@@ -54,7 +54,7 @@ def zwr_first_paint(base_url: str, run_id: str) -> None:
     from tui.store.connection import Connection
 
     connection = Connection(base_url=base_url, auth=StaticToken("demo-token"), auth_source="bench")
-    poller = start_first_fetch(connection, [int(run_id)])
+    poller = start_first_fetch(connection, [int(run_id)], 60)
     from tui.ui.app import ZwrApp
 
     class Bench(ZwrApp):

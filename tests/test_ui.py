@@ -448,23 +448,27 @@ async def test_zwr_run_id_adopts_the_poller_started_before_textual(sim):
     from tui.cli.launch import start_first_fetch
     from tui.ui.app import ZwrApp
 
-    poller = start_first_fetch(connection(sim), [19066])
+    poller = start_first_fetch(connection(sim), [19065, 19066], 60.0)  # 19065 is active: polled on
     try:
-        await wait_for(lambda: poller.polls >= 1)  # the answer waits in the thread for a sink
+        await wait_for(lambda: poller.polls >= 2)  # the answers wait in the thread for a sink
         painted: list[bool] = []
         app = ZwrApp(
             connection(sim),
-            run_ids=[19066],
-            interval=2.0,
+            run_ids=[19065, 19066],
+            interval=60.0,
             bell=False,
             started=poller,
             after_first_paint=lambda: painted.append(app.main.is_mounted),
         )
         async with app.run_test(size=(120, 40)) as pilot:
-            await wait_for(lambda: app.book.run(19066) is not None and painted, pilot=pilot)
-            assert app.engine is poller and poller.interval == 2.0
-            assert "Finished" in text_of(app.main.detail.query_one("#detail-title"))
+            await wait_for(lambda: app.book.run(19065) is not None and painted, pilot=pilot)
+            assert app.engine is poller and poller.interval == 60.0
+            assert "Run 19065" in text_of(app.main.detail.query_one("#detail-title"))
             assert painted == [True]  # once, with the screen up (zwr RUN_ID resumes the GC there)
+            await pilot.pause(0.3)
+            assert poller.polls == 2  # adopted as it was: no run fetched twice at start-up
+            await pilot.press("plus")  # the interval keys act on the adopted poller
+            await wait_for(lambda: poller.interval == 120.0, pilot=pilot)
     finally:
         poller.close()
 

@@ -66,7 +66,7 @@ def ui(ns: argparse.Namespace) -> int:
         write(sys.stderr, f"error: {exc.describe()}")
         return exc.exit_code
     resume_gc = pause_gc()
-    poller = start_first_fetch(connection, run_ids)
+    poller = start_first_fetch(connection, run_ids, ns.interval)
     try:
         from tui.ui.app import ZwrApp
 
@@ -100,10 +100,15 @@ def pause_gc() -> Callable[[], None]:
     return resume
 
 
-def start_first_fetch(connection: Connection, run_ids: list[int]) -> PollThread:
-    """Poll the runs before Textual is imported: their first answers are in by the first frame."""
+def start_first_fetch(connection: Connection, run_ids: list[int], interval: float | None = None) -> PollThread:
+    """Poll the runs before Textual is imported: their first answers are in by the first frame.
+    At the interval the app will use (``--interval``, else the config's, as ``ZwrApp`` reads
+    them): a different one, set when the app adopts the poller, would poll the runs again at once."""
     from tui.core.client import ZuoraClient
+    from tui.poll.engine import DEFAULT_INTERVAL, clamp_interval
     from tui.poll.service import start_polling
+    from tui.store.config import load_config
 
+    wanted = interval if interval is not None else load_config().ui_setting("interval", DEFAULT_INTERVAL)
     client = ZuoraClient(connection.settings(), connection.auth)
-    return start_polling(lambda: client, run_ids)
+    return start_polling(lambda: client, run_ids, interval=clamp_interval(wanted)[0])

@@ -22,7 +22,7 @@ from textual.notifications import SeverityLevel
 from textual.worker import Worker, WorkerState
 
 from tui.core.client import ZuoraClient
-from tui.poll.engine import RunUpdate, clamp_interval
+from tui.poll.engine import DEFAULT_INTERVAL, RunUpdate, clamp_interval
 from tui.poll.runbook import RunBook
 from tui.poll.service import Batch, Poller, PollThread
 from tui.store.bookmarks import Bookmark, BookmarkStore, HistoryStore, StoreError
@@ -80,7 +80,7 @@ class ZwrApp(App):
         self.clock = clock or (lambda: datetime.now(UTC))
         config = load_config()
         self.startup_warnings = [config.warning] if config.warning else []
-        wanted = interval if interval is not None else config.ui_setting("interval", 5.0)
+        wanted = interval if interval is not None else config.ui_setting("interval", DEFAULT_INTERVAL)
         self.interval, problem = clamp_interval(wanted)
         if problem:
             self.startup_warnings.append(f"{problem[0].upper()}{problem[1:]}.")
@@ -136,7 +136,8 @@ class ZwrApp(App):
         # thread, it waited for the GIL behind the whole mount). It is used only in that thread.
         if self._started_poller is not None:
             poller = self._started_poller
-            poller.set_interval(self.interval)  # it started at the default: the configured one from now
+            if poller.interval != self.interval:  # (setting it wakes the runs: each is fetched again)
+                poller.set_interval(self.interval)
         else:
             client = ZuoraClient(self.connection.settings(**self.client_settings), self.connection.auth)
             poller = self._make_poller(lambda: client, self.interval, lambda: self.clock().timestamp())
