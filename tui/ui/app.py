@@ -134,6 +134,7 @@ class ZwrApp(App):
         # The client is built here, before Textual's CPU-heavy start-up, so the poll thread can
         # send the first request at once and its answer is in by the first frame (built in the
         # thread, it waited for the GIL behind the whole mount). It is used only in that thread.
+        # `zwr RUN_ID` goes further: its poller was started before Textual was imported.
         if self._started_poller is not None:
             poller = self._started_poller
             if poller.interval != self.interval:  # (setting it wakes the runs: each is fetched again)
@@ -168,8 +169,9 @@ class ZwrApp(App):
     def get_default_screen(self) -> MainScreen:
         """The main screen is the first on the stack, not pushed: a pushed screen holds this
         app's message loop until it is mounted, while the default one composes and mounts in its
-        own task. So the first answer (on the wire since ``on_load``) reaches the run book during
-        the mount, and the first frame shows the run's status, not "loading…" and a second layout."""
+        own task. So the first answer (on the wire since ``on_load``, or since before Textual was
+        imported for `zwr RUN_ID`) reaches the run book during the mount, and the first frame
+        shows the run's status, not "loading…" and then a second layout."""
         assert self.session is not None  # on_load ran
         self.main = MainScreen(self.session, select=self.initial_ids[0] if self.initial_ids else None)
         return self.main
