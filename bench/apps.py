@@ -35,17 +35,26 @@ def minimal_textual() -> None:
 
         def done(self):
             self.painted = time.perf_counter() - T0
+            self.cpu = time.process_time()
             self.exit()
 
     app = Minimal()
     app.run(headless=True, size=(120, 40))
-    emit(first_paint=app.painted)
+    emit(first_paint=app.painted, cpu=app.cpu)
 
 
 def zwr_first_paint(base_url: str, run_id: str) -> None:
-    """``zwr RUN_ID``: from process start to the run's status painted (headless)."""
+    """``zwr RUN_ID``: from process start to the run's status painted (headless). Started as
+    ``tui.cli.launch.ui`` starts it: the garbage collector paused until the first paint, the
+    first fetch on the wire before Textual is imported."""
+    from tui.cli.launch import pause_gc, start_first_fetch
+
+    resume_gc = pause_gc()
     from tui.core.auth import StaticToken
     from tui.store.connection import Connection
+
+    connection = Connection(base_url=base_url, auth=StaticToken("demo-token"), auth_source="bench")
+    poller = start_first_fetch(connection, [int(run_id)], 60)
     from tui.ui.app import ZwrApp
 
     class Bench(ZwrApp):
@@ -60,16 +69,12 @@ def zwr_first_paint(base_url: str, run_id: str) -> None:
         def done(self):
             if not hasattr(self, "painted"):
                 self.painted = time.perf_counter() - T0
+                self.cpu = time.process_time()
                 self.exit()
 
-    app = Bench(
-        Connection(base_url=base_url, auth=StaticToken("demo-token"), auth_source="bench"),
-        run_ids=[int(run_id)],
-        interval=60,
-        bell=False,
-    )
+    app = Bench(connection, run_ids=[int(run_id)], interval=60, bell=False, started=poller, after_first_paint=resume_gc)
     app.run(headless=True, size=(120, 40))
-    emit(first_paint=app.painted)
+    emit(first_paint=app.painted, cpu=app.cpu)
 
 
 def zwr_watch(base_url: str, first_id: str, count: str, seconds: str, interval: str) -> None:

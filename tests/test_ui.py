@@ -265,7 +265,10 @@ async def test_corrupt_bookmarks_file_is_reported_and_salvaged(sim, isolated_env
     path.write_text('{"version": 1, "bookmarks": [{"run_id": 19063, "label": "a"}, {"run_id": 190')
     app = make_app(sim)
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_for(lambda: app.main.query_one("#bookmarks").option_count >= 1, pilot=pilot)
+        # the sidebar is mounted after the first paint: wait for it, then for its rows
+        await wait_for(
+            lambda: app.main.query("#bookmarks") and app.main.query_one("#bookmarks").option_count >= 1, pilot=pilot
+        )
         await pilot.pause(0.1)
         notes = [n.message for n in app._notifications]
         assert any("damaged" in n for n in notes)
@@ -441,3 +444,50 @@ def test_every_test_app_draws_in_one_colour_system(monkeypatch):
     monkeypatch.setenv("TERM", "xterm")  # what a plain terminal or CI says: 16 colours on its own
     app, _ = scripted_app()
     assert app.console.color_system == "truecolor"
+
+
+async def test_zwr_run_id_adopts_the_poller_started_before_textual(sim):
+    """`zwr RUN_ID` starts polling before Textual is imported (``tui.cli.launch``): the app adopts
+    that poller (no second client), gives it the configured interval and shows its first answer."""
+    from tests.uihelpers import connection
+    from tui.cli.launch import start_first_fetch
+    from tui.ui.app import ZwrApp
+
+    poller = start_first_fetch(connection(sim), [19065, 19066], 60.0)  # 19065 is active: polled on
+    try:
+        await wait_for(lambda: poller.polls >= 2)  # the answers wait in the thread for a sink
+        painted: list[bool] = []
+        app = ZwrApp(
+            connection(sim),
+            run_ids=[19065, 19066],
+            interval=60.0,
+            bell=False,
+            started=poller,
+            after_first_paint=lambda: painted.append(app.main.is_mounted),
+        )
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(lambda: app.book.run(19065) is not None and painted, pilot=pilot)
+            assert app.engine is poller and poller.interval == 60.0
+            assert "Run 19065" in text_of(app.main.detail.query_one("#detail-title"))
+            assert painted == [True]  # once, with the screen up (zwr RUN_ID resumes the GC there)
+            await pilot.pause(0.3)
+            assert poller.polls == 2  # adopted as it was: no run fetched twice at start-up
+            await pilot.press("plus")  # the interval keys act on the adopted poller
+            await wait_for(lambda: poller.interval == 120.0, pilot=pilot)
+    finally:
+        poller.close()
+
+
+def test_the_garbage_collector_paused_for_the_start_up_comes_back_frozen():
+    import gc
+
+    from tui.cli.launch import pause_gc
+
+    resume = pause_gc()
+    try:
+        assert not gc.isenabled()
+        resume()
+        assert gc.isenabled() and gc.get_freeze_count() > 0  # start-up objects skipped from now on
+    finally:
+        gc.unfreeze()  # this test process keeps collecting everything
+        gc.enable()

@@ -130,9 +130,8 @@ async def test_help_lists_every_screen_with_an_esc_hint_and_scrolls(tmp_path):
         text = text_of(app.screen.query_one("#help-keys"))
         for heading in ("Watchlist and run detail", "Tasks screen", "Task details", "JSON view", "This help"):
             assert heading in text
-        await pilot.press("end")
-        await settle(pilot)
-        assert "stale data" in "\n".join(terminal.lines())  # the last line of help, scrolled to
+        await pilot.press("end")  # scrolls with an animation: wait for it, not for one settle
+        await wait_for(lambda: "stale data" in "\n".join(terminal.lines()), pilot=pilot)  # help's last line
         await pilot.press("escape")
         assert app.screen is app.main
 

@@ -183,15 +183,28 @@ def _limits(settings: ClientSettings) -> httpx.Limits:
     return httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency)
 
 
+def _verify(settings: ClientSettings) -> ssl.SSLContext | bool:
+    """Certificate checks: httpx's own (certifi's CAs, checked host names) for https://.
+
+    A plain http:// origin (allowed for loopback only: the simulator) never negotiates TLS:
+    every request goes to that origin and redirects are not followed. Loading the CA bundle
+    for it would cost ~20 ms of CPU before the first request (half of `zwr demo`'s first
+    fetch), so it gets a context with no CAs loaded instead: should TLS ever be attempted with
+    it, no certificate verifies (it fails closed, never open)."""
+    if urlsplit(settings.base_url).scheme == "http":
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # CERT_REQUIRED and check_hostname, no CAs
+    return True
+
+
 def sync_http(settings: ClientSettings) -> httpx.Client:
-    transport = httpx.HTTPTransport(limits=_limits(settings), trust_env=False)
+    transport = httpx.HTTPTransport(limits=_limits(settings), trust_env=False, verify=_verify(settings))
     _install(transport, _Backend)
     return httpx.Client(transport=transport, **_options(settings))
 
 
 def async_http(settings: ClientSettings, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
     if transport is None:
-        transport = httpx.AsyncHTTPTransport(limits=_limits(settings), trust_env=False)
+        transport = httpx.AsyncHTTPTransport(limits=_limits(settings), trust_env=False, verify=_verify(settings))
         _install(transport, _AsyncBackend)
     return httpx.AsyncClient(transport=transport, **_options(settings))
 

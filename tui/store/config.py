@@ -9,7 +9,6 @@ then starts with defaults.
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -153,6 +152,8 @@ def load_config(path: Path | None = None) -> Config:
         backup = backup_corrupt(path)
         where = f" It was moved to {backup}." if backup else ""
         return Config(path=path, warning=f"Config file {path} is over 1 MB: not a zwr config.{where} Using defaults.")
+    import tomllib  # only when there is a config to read (`zwr RUN_ID` with none starts faster)
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
         profiles_table = data.pop("profiles", {}) or {}

@@ -15,13 +15,14 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.notifications import SeverityLevel
 from textual.worker import Worker, WorkerState
 
 from tui.core.client import ZuoraClient
-from tui.poll.engine import RunUpdate, clamp_interval
+from tui.poll.engine import DEFAULT_INTERVAL, RunUpdate, clamp_interval
 from tui.poll.runbook import RunBook
 from tui.poll.service import Batch, Poller, PollThread
 from tui.poll.whybook import Loaded
@@ -35,7 +36,9 @@ from tui.ui.messages import RememberRuns, RemoveBookmark, RunsUpdated, SaveBookm
 from tui.ui.screens.main import MainScreen
 from tui.ui.session import Session
 from tui.ui.styles import stylesheet
-from tui.ui.writes import WriteFlows
+
+if TYPE_CHECKING:
+    from tui.ui.writes import WriteFlows
 
 log = logging.getLogger("tui.ui")
 
@@ -68,6 +71,8 @@ class ZwrApp(App):
         client_settings: dict | None = None,
         poller: Callable[[Callable[[], ZuoraClient], float, Callable[[], float]], Poller] | None = None,
         allow_write: bool = False,
+        started: Poller | None = None,
+        after_first_paint: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
         self.connection = connection
@@ -76,7 +81,7 @@ class ZwrApp(App):
         self.clock = clock or (lambda: datetime.now(UTC))
         config = load_config()
         self.startup_warnings = [config.warning] if config.warning else []
-        wanted = interval if interval is not None else config.ui_setting("interval", 5.0)
+        wanted = interval if interval is not None else config.ui_setting("interval", DEFAULT_INTERVAL)
         self.interval, problem = clamp_interval(wanted)
         if problem:
             self.startup_warnings.append(f"{problem[0].upper()}{problem[1:]}.")
@@ -92,6 +97,8 @@ class ZwrApp(App):
         self.history = HistoryStore(connection.profile)
         self.book = RunBook()
         self._make_poller = poller or self._poll_thread
+        self._started_poller = started  # already polling run_ids (`zwr RUN_ID`: started before Textual)
+        self._after_first_paint = after_first_paint  # `zwr RUN_ID`: resumes the garbage collector
         self.session: Session | None = None
         self._bell_default = config.ui_setting("bell", True) if bell is None else bell
         self.allow_write = connection.allow_write or allow_write  # the profile's allow_write, or --allow-write
@@ -129,18 +136,27 @@ class ZwrApp(App):
         # The client is built here, before Textual's CPU-heavy start-up, so the poll thread can
         # send the first request at once and its answer is in by the first frame (built in the
         # thread, it waited for the GIL behind the whole mount). It is used only in that thread.
-        client = ZuoraClient(self.connection.settings(**self.client_settings), self.connection.auth)
-        poller = self._make_poller(lambda: client, self.interval, lambda: self.clock().timestamp())
+        # `zwr RUN_ID` goes further: its poller was started before Textual was imported.
+        if self._started_poller is not None:
+            poller = self._started_poller
+            if poller.interval != self.interval:  # (setting it wakes the runs: each is fetched again)
+                poller.set_interval(self.interval)
+        else:
+            client = ZuoraClient(self.connection.settings(**self.client_settings), self.connection.auth)
+            poller = self._make_poller(lambda: client, self.interval, lambda: self.clock().timestamp())
         self.session = Session(self.book, poller, self.clock, self.connection, self.demo, self._bell_default)
         self.session.why.attach(self._deliver_why)
-        self.session.writes = self._write_flows(self.session)
+        self.session.make_writes = self._write_flows
         self.session.watch(self.initial_ids)
 
-    def _write_flows(self, session: Session) -> WriteFlows:
+    def _write_flows(self) -> WriteFlows:
         """Stop and rerun, audited in this connection's trail (no file is touched until a write)."""
         from tui.core.environments import environment_name
         from tui.poll.writes import Writer
         from tui.store.audit import AuditLog
+        from tui.ui.writes import WriteFlows
+
+        assert self.session is not None  # built on first use, after on_load
 
         c = self.connection
         writer = Writer(
@@ -151,19 +167,27 @@ class ZwrApp(App):
             production=c.production,
             demo=self.demo,
         )
-        return WriteFlows(self, session, writer)
+        return WriteFlows(self, self.session, writer)
 
-    async def on_mount(self) -> None:
+    def get_default_screen(self) -> MainScreen:
+        """The main screen is the first on the stack, not pushed: a pushed screen holds this
+        app's message loop until it is mounted, while the default one composes and mounts in its
+        own task. So the first answer (on the wire since ``on_load``, or since before Textual was
+        imported for `zwr RUN_ID`) reaches the run book during the mount, and the first frame
+        shows the run's status, not "loading…" and then a second layout."""
+        assert self.session is not None  # on_load ran
+        self.main = MainScreen(self.session, select=self.initial_ids[0] if self.initial_ids else None)
+        return self.main
+
+    def on_mount(self) -> None:
         session = self.session
         assert session is not None  # on_load ran
-        self.main = MainScreen(session)
-        await self.push_screen(self.main)
-        if self.initial_ids:
-            self.main.watchlist.select_run(self.initial_ids[0])
         session.poller.attach(self._deliver)
         self.run_worker(self._read_saved, thread=True, group="store", name="reading bookmarks", exit_on_error=False)
-        if self.initial_ids and not self.demo:
-            self.post_message(RememberRuns(self.initial_ids))
+        if self._after_first_paint is not None:
+            self.call_after_refresh(self._after_first_paint)
+        if self.initial_ids and not self.demo:  # saved after the first paint: it takes the file lock
+            self.call_after_refresh(self.post_message, RememberRuns(self.initial_ids))
         for warning in self.startup_warnings:
             self.notify(warning, severity="warning", markup=False, timeout=10)
 
@@ -202,7 +226,7 @@ class ZwrApp(App):
         # In the first seconds every row is news: the first screen shows the states, no toast
         # covers it and no bell rings (the notes are still kept).
         quiet = time.monotonic() < self._started + self.quiet_start
-        writes = self.session.writes if self.session else None
+        writes = self.session.writes_in_use if self.session else None  # none yet: no write to follow
         for update in message.batch:
             if update.run_id not in self.book:
                 continue

@@ -33,8 +33,23 @@ class Session:
     connection: Connection
     demo: bool = False
     bell: bool = True
-    writes: WriteFlows | None = None  # stop and rerun (the app sets it up; writes may still be off)
-    why: WhyBook = field(init=False)
+    make_writes: Callable[[], WriteFlows] | None = None  # stop and rerun (the app gives it; writes may be off)
+    _writes: WriteFlows | None = field(default=None, init=False, repr=False)
+    why: WhyBook = field(init=False)  # each run's error groups and each workflow's definition, beside the book
+
+    @property
+    def writes(self) -> WriteFlows | None:
+        """The stop and rerun flows, built on first use: their modules (actions, the audit
+        trail) are not needed for the first paint, and until a write is asked for there is
+        nothing for them to follow."""
+        if self._writes is None and self.make_writes is not None:
+            self._writes = self.make_writes()
+        return self._writes
+
+    @property
+    def writes_in_use(self) -> WriteFlows | None:
+        """The flows if anything asked for them already (else ``None``), without building them."""
+        return self._writes
 
     def __post_init__(self) -> None:
         self.why = WhyBook(self.book, self.poller, self.wallclock)

@@ -59,9 +59,10 @@ class MainScreen(Screen):
 
     WANT_AFTER = 0.2  # seconds the selection must rest before its error groups are listed
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, select: int | None = None) -> None:
         super().__init__()
         self.session = session
+        self._initial = select  # the run selected when the screen first shows
         self.book = session.book
         self._sidebar_forced = False
         self._status_key: object = None
@@ -88,12 +89,16 @@ class MainScreen(Screen):
         # the detail follows the cursor in the same frame (a reactive watcher runs at once)
         self.watch(self.watchlist, "highlighted", self._highlight_moved, init=False)
         self.watchlist.rebuild()
+        if self._initial is not None:
+            self.watchlist.select_run(self._initial)
         self.set_focus(self.watchlist)
         self._sync_detail()
         self.set_interval(1.0, self._tick)
         self.set_interval(0.5, self.refresh_status)
         self.refresh_status()
-        self.call_after_refresh(self._mount_the_rest)
+        # after the first paint, in a task of its own: callbacks queued behind it (another
+        # frame, the status of a run whose first answer is just in) do not wait for the mount
+        self.call_after_refresh(self.run_worker, self._mount_the_rest, name="mounting the sidebar", group="mount")
 
     async def _mount_the_rest(self) -> None:
         """Imported and mounted after the first paint: what the run's status does not need."""
