@@ -621,3 +621,295 @@ async def test_the_engine_keeps_polling_a_settling_run_at_the_settling_interval(
             await engine.aclose()
     assert len(sim.requests_to("/workflow_runs/800")) == 3
     assert all(u.polling for u in updates if u.run is not None)
+
+
+# ----------------------------------------------------------------------------- the poll engine, in-process
+# The cadence tests in test_poll.py run the engine against the simulator; these pin the arithmetic
+# of each decision (jitter, focus, the rate-limit stretch, the budget gate, the interval floor)
+# with a recording random source and a client whose rate-limit state the test sets.
+
+
+class _Rng:
+    """``uniform(a, b)`` returns ``a + (b - a) * at`` and records ``(a, b)``."""
+
+    def __init__(self, at: float = 1.0) -> None:
+        self.at = at
+        self.calls: list[tuple[float, float]] = []
+
+    def uniform(self, a: float, b: float) -> float:
+        self.calls.append((a, b))
+        return a + (b - a) * self.at
+
+
+def _offline_client():
+    from tui.core.auth import StaticToken
+    from tui.core.client import ClientSettings, ZuoraClient
+
+    return ZuoraClient(ClientSettings("http://127.0.0.1:9", max_attempts=1), StaticToken("tok-123456"))
+
+
+def _budget(limit, remaining, reset, window=None):
+    import time
+
+    from tui.core.ratelimit import RateLimit
+
+    return RateLimit(limit=limit, remaining=remaining, reset=reset, observed_at=time.monotonic(), window=window)
+
+
+def _run(status="Processing", pending=0):
+    from tui.core.model import Run
+
+    tasks = {"total": 2 + pending, "success": 2, "pending": pending, "error": 0, "queued": 0, "processing": 0}
+    return Run.parse({"id": 1, "status": status, "tasks": {**tasks, "stopped": 0}})
+
+
+async def test_stretch_jitters_scales_for_focus_floors_and_caps():
+    from tui.poll.engine import PollEngine
+
+    async with _offline_client() as client:
+        rng = _Rng(at=1.0)
+        engine = PollEngine(client, lambda u: None, rng=rng, max_backoff=300.0, unfocused_factor=3.0)
+        assert engine._stretch(10.0) == pytest.approx(11.0) and rng.calls == [(-0.1, 0.1)]  # +10%
+        rng.at = 0.0
+        assert engine._stretch(10.0) == pytest.approx(9.0)  # -10%
+        assert engine._stretch(0.5) == 1.0  # never under MIN_INTERVAL, whatever the jitter
+        assert engine._stretch(10_000.0) == 900.0  # capped at max_backoff x unfocused_factor
+        engine.set_focus(False)
+        assert not engine.focused and engine._stretch(10.0) == pytest.approx(27.0)  # x3 while unfocused
+        engine.set_focus(True)
+        assert engine.focused and engine._stretch(10.0) == pytest.approx(9.0)
+        assert engine.frugal is False
+
+
+async def test_stretch_spreads_a_low_budget_over_the_window():
+    from tui.poll.engine import PollEngine
+
+    async with _offline_client() as client:
+        engine = PollEngine(client, lambda u: None, rng=_Rng(at=0.5), max_backoff=300.0)
+        client.rate_limit = _budget(100, 10, 60.0)  # exactly 10% left: not yet frugal
+        assert engine._stretch(5.0) == pytest.approx(5.0) and not engine.frugal
+        client.rate_limit = _budget(100, 5, 60.0)  # 5 requests for 60 s, one run: one every 12 s
+        assert engine._stretch(5.0) == pytest.approx(12.0) and engine.frugal
+        client.rate_limit = _budget(100, 9, 60.0)
+        assert engine._stretch(5.0) == pytest.approx(60.0 / 9)
+        client.rate_limit = _budget(100, 0, 60.0)  # nothing left: wait for the reset
+        assert engine._stretch(5.0) == pytest.approx(60.0)
+        client.rate_limit = _budget(100, 5, None)  # no reset known: a minute
+        assert engine._stretch(5.0) == pytest.approx(12.0)
+        client.rate_limit = _budget(100, 1, 3000.0)  # a reset beyond max_backoff waits max_backoff
+        assert engine._stretch(5.0) == pytest.approx(300.0)
+        client.rate_limit = _budget(100, 50, 60.0)  # plenty again
+        assert engine._stretch(5.0) == pytest.approx(5.0) and not engine.frugal
+
+
+async def test_budget_gate_waits_for_the_reset_only_when_the_budget_is_spent():
+    from tui.poll.engine import PollEngine
+
+    async with _offline_client() as client:
+        sleeps: list[float] = []
+
+        async def sleep(seconds):
+            sleeps.append(seconds)
+
+        rng = _Rng(at=0.0)
+        engine = PollEngine(client, lambda u: None, rng=rng, max_backoff=300.0, sleep=sleep)
+        await engine._budget_gate()  # nothing known: go
+        client.rate_limit = _budget(None, 1, 50.0)  # a remaining figure with no limit: go
+        await engine._budget_gate()
+        client.rate_limit = _budget(100, 3, 50.0)  # more than the two kept back: go
+        await engine._budget_gate()
+        assert sleeps == [] and not engine.frugal
+        client.rate_limit = _budget(100, 2, 0.0)  # spent, but the window has just reset: go
+        await engine._budget_gate()
+        assert sleeps == []
+
+        async def reset_after_sleep(seconds):
+            sleeps.append(seconds)
+            client.rate_limit = _budget(100, 100, 60.0)
+
+        engine._sleep_for = reset_after_sleep
+        client.rate_limit = _budget(100, 2, 50.0)  # two left: wait for the reset, then go
+        await engine._budget_gate()
+        assert len(sleeps) == 1 and 49.0 < sleeps[0] <= 50.05 and rng.calls == [(0.05, 0.5)] and engine.frugal
+        client.rate_limit = _budget(100, 0, 3000.0)  # a far reset: at most max_backoff
+        await engine._budget_gate()
+        assert sleeps[-1] == pytest.approx(300.05)
+
+        engine._sleep_for = sleep  # a server that never resets cannot hold the run forever
+        sleeps.clear()
+        client.rate_limit = _budget(100, 0, 50.0)
+        await engine._budget_gate()
+        assert len(sleeps) == 100
+
+
+async def test_budget_gate_keeps_one_request_back_per_active_run():
+    import asyncio
+
+    from tui.poll.engine import PollEngine
+
+    async with _offline_client() as client:
+        gate = asyncio.Event()
+
+        async def sleep(seconds):
+            await gate.wait()
+
+        engine = PollEngine(client, lambda u: None, rng=_Rng(at=0.0), sleep=sleep)
+        client.rate_limit = _budget(100, 0, 50.0)  # the loops below wait in the gate
+        for run_id in (1, 2, 3):
+            engine.watch(run_id)
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert engine.active_loops() == 3 and engine.watched == [1, 2, 3]
+        slept: list[float] = []
+
+        async def record(seconds):
+            slept.append(seconds)
+            client.rate_limit = _budget(100, 100, 60.0)
+
+        engine._sleep_for = record
+        client.rate_limit = _budget(100, 3, 50.0)  # three left for three runs: wait
+        await engine._budget_gate()
+        assert len(slept) == 1
+        client.rate_limit = _budget(100, 4, 50.0)  # one spare: go
+        await engine._budget_gate()
+        assert len(slept) == 1
+        client.rate_limit = _budget(100, 5, 60.0)  # 5 left for 3 runs, 60 s: one poll each 36 s
+        assert engine._stretch(5.0) == pytest.approx(36.0)
+        await engine.aclose()
+
+
+def test_delay_after_success_by_phase():
+    from tui.poll.engine import PollEngine
+
+    engine = PollEngine.__new__(PollEngine)
+    engine.interval, engine.settling_interval = 5.0, 30.0
+    assert engine._delay_after_success(_run("Processing")) == 5.0
+    assert engine._delay_after_success(_run("Queued")) == 5.0
+    assert engine._delay_after_success(_run("Stopping")) == 5.0
+    assert engine._delay_after_success(_run("Finished", pending=2)) == 30.0  # settling: slower
+    assert engine._delay_after_success(_run("Weird")) == 30.0  # unknown status: slower
+    assert engine._delay_after_success(_run("Finished")) is None
+    assert engine._delay_after_success(_run("Stopped")) is None
+    engine.interval = 40.0  # never faster than the interval
+    assert engine._delay_after_success(_run("Finished", pending=2)) == 40.0
+    assert engine._delay_after_success(_run("Weird")) == 40.0
+
+
+def test_transitions_name_each_change_once():
+    from tui.poll.engine import transitions
+
+    def run(status, error=0):
+        from tui.core.model import Run
+
+        return Run.parse({"id": 1, "status": status, "tasks": {"total": 2, "success": 2 - error, "error": error}})
+
+    assert transitions(None, run("Finished")) == ()
+    assert transitions(run("Processing"), run("Processing")) == ()
+    assert transitions(run("Processing"), run("Processing", 1)) == ("first_error",)
+    assert transitions(run("Processing", 1), run("Processing", 2)) == ()  # not the first
+    assert transitions(run("Processing"), run("Finished")) == ("finished",)
+    assert transitions(run("Processing"), run("Finished", 1)) == ("first_error", "failed")
+    assert transitions(run("Processing", 1), run("Finished", 1)) == ("failed",)
+    assert transitions(run("Processing"), run("Stopping")) == ("stopping",)
+    assert transitions(run("Stopping"), run("Stopped")) == ("stopped",)
+    assert transitions(run("Queued"), run("Processing")) == ()
+    assert transitions(run("Finished"), run("Finished")) == ()
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("3", "poll interval '3' is not a number: using 5 s"),
+        (float("inf"), "poll interval inf is not a finite number: using 5 s"),
+        (0.25, "poll interval 0.25 s is below the minimum: using 1 s"),
+        (7200, "poll interval 7200 s is above the maximum: using 3600 s"),
+    ],
+)
+def test_interval_messages(value, message):
+    from tui.poll.engine import clamp_interval
+
+    assert clamp_interval(value)[1] == message
+
+
+def test_interval_edges():
+    from tui.poll.engine import DEFAULT_INTERVAL, MAX_INTERVAL, MIN_INTERVAL, clamp_interval
+
+    assert (DEFAULT_INTERVAL, MIN_INTERVAL, MAX_INTERVAL) == (5.0, 1.0, 3600.0)
+    assert clamp_interval(3600) == (3600.0, None) and clamp_interval(1.0) == (1.0, None)
+    assert clamp_interval(None) == (5.0, "poll interval None is not a number: using 5 s")
+    assert clamp_interval(float("nan"), 9.0)[0] == 9.0
+
+
+def test_internal_error_names_the_exception_briefly():
+    from tui.poll.engine import InternalError
+
+    error = InternalError.from_exception("polling run 7", KeyError())
+    assert error.message == "Internal error while polling run 7 (KeyError). Press r to retry; details with --debug."
+    assert (error.kind, error.exit_code, error.retryable) == ("internal", 1, False)
+    error = InternalError.from_exception("x", ValueError("  odd  "))
+    assert "(ValueError: odd)" in error.message
+    error = InternalError.from_exception("x", ValueError("y" * 500))
+    assert f"(ValueError: {'y' * (200 - len('ValueError: '))})" in error.message
+
+
+def test_run_update_placeholder_and_stale():
+    from tui.core.errors import NotFound
+    from tui.poll.engine import RunUpdate
+
+    update = RunUpdate.placeholder(7)
+    assert (update.run_id, update.run, update.meta, update.error, update.polling) == (7, None, None, None, True)
+    assert (update.next_poll_in, update.fetched_at, update.transitions, update.history) == (None, None, (), ())
+    assert (update.rate, update.eta, update.next_poll_at) == (None, None, None)
+    assert not update.stale
+    assert not RunUpdate(7, None, None, NotFound("x"), False, None, None).stale  # an error, but no data
+    assert not RunUpdate(7, _run(), None, None, True, 5.0, 1.0).stale  # data, no error
+    assert RunUpdate(7, _run(), None, NotFound("x"), False, None, 1.0).stale
+
+
+async def test_engine_controls():
+    from tui.poll.engine import PollEngine
+
+    async with _offline_client() as client:
+        now = [100.0]
+        engine = PollEngine(client, lambda u: None, clock=lambda: now[0])
+        assert (engine.interval, engine.settling_interval, engine.max_backoff, engine.unfocused_factor) == (
+            5.0,
+            30.0,
+            300.0,
+            3.0,
+        )
+        assert not engine.paused and engine.polls == 0 and engine.focused and not engine.frugal
+        engine.pause()
+        assert engine.paused
+        engine.resume()
+        assert not engine.paused
+        engine.hold(1, 60)  # not watched: nothing to hold
+        assert engine.watched == [] and engine.active_loops() == 0
+        engine.pause()  # the loops below wait for resume: no request is sent
+        engine.watch(1)
+        engine.watch(1)
+        assert engine.watched == [1] and engine.active_loops() == 1
+        watch = engine._watches[1]
+        engine.hold(1, 60)
+        assert watch.hold_until == 160.0
+        engine.hold(1, 0)
+        assert watch.hold_until is None
+        watch.failures, watch.in_flight = 3, True
+        engine.refresh(1)
+        assert watch.failures == 0 and watch.refresh_pending and watch.wake.is_set()
+        watch.in_flight = False
+        watch.wake.clear()
+        engine.refresh()
+        assert not watch.refresh_pending and watch.wake.is_set()
+        engine.refresh(99)  # not watched: ignored
+        watch.wake.clear()
+        assert engine.set_interval(8) == 8.0 and watch.wake.is_set()
+        watch.wake.clear()
+        engine.set_focus(False)
+        assert not watch.wake.is_set()
+        engine.set_focus(True)
+        assert watch.wake.is_set()
+        engine.unwatch(1)
+        engine.unwatch(1)
+        assert engine.watched == []
+        await engine.aclose()
