@@ -913,3 +913,89 @@ async def test_engine_controls():
         engine.unwatch(1)
         assert engine.watched == []
         await engine.aclose()
+
+
+# ----------------------------------------------------------------------------- the run book
+# The views' one source of truth; the UI tests exercise it through Textual (outside mutmut's test
+# selection), so its own rules are pinned here: what counts as a visible change, order, restore.
+
+
+def test_run_book_tells_listeners_what_changed_and_keeps_the_order():
+    from tui.core.errors import NotFound
+    from tui.poll.engine import RunUpdate
+    from tui.poll.runbook import BookChange, RunBook
+
+    book = RunBook()
+    changes: list[BookChange] = []
+    unsubscribe = book.subscribe(changes.append)
+    assert not BookChange() and len(book) == 0 and book.revision == 0
+    assert book.watch([3, 1, 3]) == [3, 1]
+    assert changes[-1] == BookChange(runs=frozenset({3, 1}), membership=True) and book.revision == 1
+    assert book.watch([1]) == [] and len(changes) == 1 and book.revision == 1  # nothing new: no event
+    assert book.ids() == [3, 1] and list(book) == [3, 1] and len(book) == 2 and 3 in book and 9 not in book
+    assert book.update(3) == RunUpdate.placeholder(3) and book.run(3) is None and book.run(9) is None
+    assert book.updates() == {}  # placeholders are not fetched runs
+
+    fetched = RunUpdate(3, _run(), None, None, True, 5.0, 100.0)
+    change = book.apply([fetched, RunUpdate(9, _run(), None, None, True, 5.0, 100.0)])  # 9 is not watched
+    assert change == BookChange(runs=frozenset({3})) and book.run(3) == _run() and 9 not in book
+    assert book.updates() == {3: fetched}
+    again = RunUpdate(3, _run(), None, None, True, 5.0, 105.0)  # re-fetched, nothing a person sees moved
+    assert book.apply([again]) == BookChange(touched=frozenset({3})) and book.update(3) is again
+    for different in (
+        RunUpdate(3, _run("Finished"), None, None, True, 5.0, 110.0),  # the run
+        RunUpdate(3, _run("Finished"), None, None, False, None, 110.0),  # polling stopped
+        RunUpdate(3, _run("Finished"), None, NotFound("a"), False, None, 110.0),  # an error
+        RunUpdate(3, _run("Finished"), None, NotFound("b"), False, None, 110.0),  # another message
+    ):
+        assert book.apply([different]) == BookChange(runs=frozenset({3}))
+    failed = RunUpdate(1, None, None, NotFound("gone"), False, None, None)
+    book.apply([failed])
+    assert book.updates() == {3: different, 1: failed}  # an error alone counts as fetched
+
+    revision = book.revision
+    assert book.unwatch(3) and changes[-1] == BookChange(runs=frozenset({3}), membership=True)
+    assert not book.unwatch(3) and book.revision == revision + 1
+    assert book.restore(3, 0, different) and book.ids() == [3, 1] and book.update(3) is different
+    assert not book.restore(3, 0)  # already watched
+    assert book.restore(7, 99) and book.ids() == [3, 1, 7] and book.update(7) == RunUpdate.placeholder(7)
+    assert book.restore(8, -5) and book.ids() == [8, 3, 1, 7]
+    assert book.restore(5, 1) and book.ids() == [8, 5, 3, 1, 7]
+    assert changes[-1] == BookChange(runs=frozenset({5}), membership=True)
+    unsubscribe()
+    unsubscribe()  # twice is harmless
+    count = len(changes)
+    book.watch([11])
+    assert len(changes) == count and 11 in book
+
+
+def test_run_book_bookmarks_and_recent():
+    from dataclasses import dataclass
+
+    from tui.poll.runbook import BookChange, RunBook
+
+    @dataclass(frozen=True)
+    class Saved:
+        run_id: int
+        label: str = ""
+
+    book = RunBook()
+    changes: list[BookChange] = []
+    book.subscribe(changes.append)
+    book.watch([1, 2, 3])
+    marks = (Saved(1, "nightly"), Saved(4, ""))
+    change = book.set_bookmarks(marks)
+    assert change == BookChange(runs=frozenset({1}), bookmarks=True)  # 4 is bookmarked but not watched
+    assert book.bookmarks == marks and book.is_bookmarked(1) and book.is_bookmarked(4) and not book.is_bookmarked(2)
+    assert book.label(1) == "nightly" and book.label(4) == "" and book.label(2) == ""
+    assert book.set_bookmarks(marks) == BookChange(bookmarks=True)  # the same again: no run changed
+    change = book.set_bookmarks([Saved(1, "renamed"), Saved(2, None), Saved(4)])
+    assert change == BookChange(runs=frozenset({1, 2}), bookmarks=True) and book.label(2) == ""
+    assert book.set_bookmarks([Saved(2)]) == BookChange(runs=frozenset({1}), bookmarks=True)
+    assert book.set_bookmarks([]) == BookChange(runs=frozenset({2}), bookmarks=True)
+    recent = [Saved(9)]
+    assert book.set_recent(recent) == BookChange(recent=True) and book.recent == (Saved(9),)
+    assert changes[-1] == BookChange(recent=True)
+    assert all(bool(BookChange(**{name: value})) for name, value in (
+        ("runs", frozenset({1})), ("touched", frozenset({1})), ("membership", True), ("bookmarks", True), ("recent", True)
+    ))  # fmt: skip
