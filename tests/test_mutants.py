@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import cli_env, run_zwr
 from tests.hostile import RUN, Conn, HostileServer, Request
+from tui.core import errors as E
 from tui.core.errors import BadInput
 from tui.core.runid import parse_run_ids
 
@@ -892,6 +893,8 @@ async def test_engine_controls():
         watch = engine._watches[1]
         engine.hold(1, 60)
         assert watch.hold_until == 160.0
+        engine.hold(1, 0.5)
+        assert watch.hold_until == 100.5
         engine.hold(1, 0)
         assert watch.hold_until is None
         watch.failures, watch.in_flight = 3, True
@@ -999,3 +1002,90 @@ def test_run_book_bookmarks_and_recent():
     assert all(bool(BookChange(**{name: value})) for name, value in (
         ("runs", frozenset({1})), ("touched", frozenset({1})), ("membership", True), ("bookmarks", True), ("recent", True)
     ))  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- survivors of the first mutmut run
+
+
+def test_task_ids_for_a_rerun():
+    from tui.core.runid import MAX_ID, parse_task_ids
+
+    words = [
+        "1906600010",
+        "1906600011,1906600010;",
+        "https://x.zuora.com/workflows/tasks/42/",
+        "HTTP://h/workflows/tasks/43",
+    ]
+    assert parse_task_ids(words) == [1906600010, 1906600011, 42, 43]  # links, separators, duplicates once
+    assert parse_task_ids(["1", "2"]) == [1, 2] and parse_task_ids([",5"]) == [5]  # an empty token is skipped
+    assert parse_task_ids([str(MAX_ID)]) == [MAX_ID]
+    for bad in ("0", str(MAX_ID + 1), "abc", "5x", "/workflows/tasks/7", "https://x.zuora.com/workflows/runs/7"):
+        with pytest.raises(BadInput) as caught:
+            parse_task_ids(["1", bad])
+        assert caught.value.message == f"{bad!r} is not a task ID: a task ID is a number such as 1906600010."
+    with pytest.raises(BadInput) as caught:
+        parse_task_ids(["x" * 40])
+    assert caught.value.message.startswith(f"'{'x' * 40}' is not a task ID")  # 40 characters: shown whole
+    with pytest.raises(BadInput) as caught:
+        parse_task_ids(["y" * 41])
+    assert caught.value.message.startswith(f"'{'y' * 40}…' is not a task ID")
+    for nothing in ([], ["", " "], [" , ;"]):
+        with pytest.raises(BadInput) as caught:
+            parse_task_ids(nothing)
+        assert caught.value.message == "Name at least one task ID, e.g. 1906600010."
+
+
+def test_html_text_with_an_unclosed_title_tag_is_text():
+    from tui.core.errors import html_text
+
+    assert html_text("<title x </title") == "<title x </title"  # "<title" never closed by ">": no title
+
+
+def test_too_large_rounds_the_limit_in_megabytes():
+    from tui.core.body import BodyReader
+
+    reader = BodyReader([], None, limit=3 * 1024 * 1024 // 2, max_layers=2)  # 1.5 MB: shown as 2
+    reader._too_large()
+    assert (
+        reader.error is not None and reader.error.message == "Zuora's response is larger than the 2 MB limit; not read."
+    )
+
+
+@pytest.mark.parametrize("status", [400, 401])
+def test_token_endpoint_rejections_are_auth_errors_with_zuoras_facts(status):
+    import httpx
+
+    from tui.core.policy import Response, token_error
+
+    body = b'{"error": "invalid_client", "error_description": "bad secret"}'
+    error = token_error(Response(status, httpx.Headers(), body, "rid-7", 0.01), "The token endpoint", False)
+    assert isinstance(error, E.AuthError) and (error.status, error.request_id) == (status, "rid-7")
+    assert error.zuora_text == "invalid_client; bad secret" or error.zuora_text == "bad secret; invalid_client"
+    assert error.message == (f"Zuora rejected the OAuth client ID or secret (token request failed, HTTP {status}).")
+
+
+def test_token_endpoint_other_statuses_are_named_like_any_request():
+    import httpx
+
+    from tui.core.policy import Response, token_error
+
+    error = token_error(Response(404, httpx.Headers(), b"", "rid-8", 0.01), "The token endpoint", False)
+    assert isinstance(error, E.NotFound) and error.message.startswith("The token endpoint was not found (HTTP 404).")
+    error = token_error(Response(402, httpx.Headers(), b"", None, 0.01), "The token endpoint", False)
+    assert isinstance(error, E.BadResponse) and error.message == "Unexpected HTTP 402 from Zuora."
+
+
+async def test_engine_loads_a_runs_tasks_through_its_client():
+    from tests.test_poll import client_for
+    from tui.poll.engine import PollEngine
+    from tui.sim import Simulator
+
+    with Simulator() as sim:
+        async with client_for(sim) as client:
+            engine = PollEngine(client, lambda u: None)
+            pages = []
+            listing = await engine.load_tasks(19063, expected_total=3, on_page=lambda p, n: pages.append((p, n)))
+    assert listing.tasks and all(task.belongs_to(19063) for task in listing.tasks)
+    assert pages and pages[0][0] == 1
+    assert (listing.run_id, listing.expected_total) == (19063, 3)
+    assert sim.requests_to("/workflows/tasks")[0].query["workflow_id"] == ["19063"]
