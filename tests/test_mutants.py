@@ -905,6 +905,13 @@ async def test_engine_controls():
         engine.refresh()
         assert not watch.refresh_pending and watch.wake.is_set()
         engine.refresh(99)  # not watched: ignored
+        engine.pause()
+        engine.watch(2)
+        other = engine._watches[2]
+        other.failures = watch.failures = 2
+        engine.refresh(1)
+        assert watch.failures == 0 and other.failures == 2  # only the run asked for
+        engine.unwatch(2)
         watch.wake.clear()
         assert engine.set_interval(8) == 8.0 and watch.wake.is_set()
         watch.wake.clear()
@@ -931,7 +938,7 @@ def test_run_book_tells_listeners_what_changed_and_keeps_the_order():
     book = RunBook()
     changes: list[BookChange] = []
     unsubscribe = book.subscribe(changes.append)
-    assert not BookChange() and len(book) == 0 and book.revision == 0
+    assert not BookChange() and len(book) == 0 and book.revision == 0 and book.bookmarks == () == book.recent
     assert book.watch([3, 1, 3]) == [3, 1]
     assert changes[-1] == BookChange(runs=frozenset({3, 1}), membership=True) and book.revision == 1
     assert book.watch([1]) == [] and len(changes) == 1 and book.revision == 1  # nothing new: no event
@@ -940,7 +947,7 @@ def test_run_book_tells_listeners_what_changed_and_keeps_the_order():
     assert book.updates() == {}  # placeholders are not fetched runs
 
     fetched = RunUpdate(3, _run(), None, None, True, 5.0, 100.0)
-    change = book.apply([fetched, RunUpdate(9, _run(), None, None, True, 5.0, 100.0)])  # 9 is not watched
+    change = book.apply([RunUpdate(9, _run(), None, None, True, 5.0, 100.0), fetched])  # 9 is not watched
     assert change == BookChange(runs=frozenset({3})) and book.run(3) == _run() and 9 not in book
     assert book.updates() == {3: fetched}
     again = RunUpdate(3, _run(), None, None, True, 5.0, 105.0)  # re-fetched, nothing a person sees moved
@@ -1089,3 +1096,18 @@ async def test_engine_loads_a_runs_tasks_through_its_client():
     assert pages and pages[0][0] == 1
     assert (listing.run_id, listing.expected_total) == (19063, 3)
     assert sim.requests_to("/workflows/tasks")[0].query["workflow_id"] == ["19063"]
+
+
+def test_a_write_spec_is_upper_case_and_keeps_its_options():
+    from tui.core.policy import RequestSpec
+
+    spec = RequestSpec.write("post", "http://127.0.0.1:9/workflows/tasks/1/rerun", what="Rerun", max_attempts=1)
+    assert (spec.method, spec.what, spec.max_attempts, spec.idempotent, spec.idempotency_key) == (
+        "POST",
+        "Rerun",
+        1,
+        False,
+        None,
+    )
+    keyed = RequestSpec.write("put", "http://127.0.0.1:9/x", what="Stop", idempotency_key="zwr-" + "a" * 32)
+    assert keyed.idempotent and keyed.method == "PUT" and keyed.idempotency_key == "zwr-" + "a" * 32
