@@ -1111,3 +1111,75 @@ def test_a_write_spec_is_upper_case_and_keeps_its_options():
     )
     keyed = RequestSpec.write("put", "http://127.0.0.1:9/x", what="Stop", idempotency_key="zwr-" + "a" * 32)
     assert keyed.idempotent and keyed.method == "PUT" and keyed.idempotency_key == "zwr-" + "a" * 32
+
+
+def test_workflow_anomalies_quote_a_bounded_piece_of_the_value():
+    from tui.core.model import Workflow
+
+    odd = Workflow.parse({"id": 1, "ondemandTrigger": "y" * 25, "createdAt": "z" * 35})
+    assert odd.anomalies == (
+        f"ondemandTrigger is not true or false ('{'y' * 20}')",
+        f"createdAt is not a timestamp ('{'z' * 30}')",
+    )
+
+
+def test_sane_wait_clamps_into_zero_to_max_wait():
+    from tui.core.policy import MAX_WAIT, sane_wait
+
+    assert sane_wait(0.5) == 0.5 and sane_wait(-3.0) == 0.0 and sane_wait(float("inf")) == MAX_WAIT
+    assert sane_wait(None) is None and sane_wait(float("nan")) is None
+
+
+@pytest.mark.parametrize(
+    "renewable, hint",
+    [
+        (True, "the OAuth client ID or secret was rejected, or a fresh token was refused"),
+        (False, "the access token is invalid or has expired (tokens live one hour)"),  # was "bearer ****"
+    ],
+)
+def test_a_401_says_which_credentials_were_refused(renewable, hint):
+    import httpx
+
+    from tui.core.policy import Response, status_error
+
+    error = status_error(Response(401, httpx.Headers(), b"", None, 0.01), "Run 1", renewable)
+    assert error.message == f"Zuora refused the credentials (HTTP 401): {hint}."
+
+
+def test_backoff_doubles_from_the_base_up_to_the_cap():
+    from tui.core.client import ClientSettings
+    from tui.core.policy import Policy
+
+    rng = _Rng(at=1.0)
+    policy = Policy(ClientSettings("http://127.0.0.1:9", backoff_base=0.5, backoff_cap=3.0), rng)
+    assert [policy.backoff(n) for n in (1, 2, 3, 4)] == [0.5, 1.0, 2.0, 3.0]
+    assert rng.calls == [(0, 0.5), (0, 1.0), (0, 2.0), (0, 3.0)]  # full jitter: anywhere from 0
+
+
+def test_retry_after_edges():
+    from tui.core.ratelimit import parse_retry_after
+
+    now = 1445412470.0  # 10 s before the date below
+    date = "Wed, 21 Oct 2015 07:28:00 GMT"
+    assert parse_retry_after(date.ljust(100), now=now) == 10  # 100 characters: read
+    assert parse_retry_after(date.ljust(101), now=now) is None  # longer: not read at all
+    assert parse_retry_after(5) is None  # not text
+    for digit_first in ("21 Oct 2015 07:28:00 GMT", "5 Oct 2015 07:28:00 GMT", "+5 Oct 2015 07:28:00 GMT"):
+        assert parse_retry_after(digit_first, now=now) is None  # an HTTP date starts with its day name
+
+
+def test_run_id_tokens_and_messages_at_the_edges():
+    from tui.core.runid import parse_run_ids
+
+    assert parse_run_ids("http://x.zuora.com/workflows/workflow_runs/19063") == [19063]
+    assert parse_run_ids("HTTPS://x.zuora.com/workflows/workflow_runs/19064") == [19064]
+    cases = {
+        "X19063": "'X19063' is not a run ID",  # only brackets, quotes and dots are stripped
+        "7" * 35: f"'{'7' * 30}' is too long to be a run ID.",
+        "a" * 40 + "1": f"'{'a' * 40}…' is not a run ID",
+        "word " * 20: f"No run ID found in {('word ' * 20).strip()[:60]!r}",
+    }
+    for text, start in cases.items():
+        with pytest.raises(BadInput) as caught:
+            parse_run_ids(text)
+        assert caught.value.message.startswith(start), caught.value.message
