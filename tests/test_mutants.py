@@ -1183,3 +1183,30 @@ def test_run_id_tokens_and_messages_at_the_edges():
         with pytest.raises(BadInput) as caught:
             parse_run_ids(text)
         assert caught.value.message.startswith(start), caught.value.message
+
+
+@pytest.mark.parametrize(
+    "status, headers, kind, message, retry_after",
+    [
+        (403, {}, E.PermissionDenied, 'Permission denied (HTTP 403): your Zuora user needs the "Workflow View Access" permission (and access to this entity/org).', None),
+        (404, {}, E.NotFound, "Run 7 was not found (HTTP 404). Runs are kept 30 days by default in sandboxes and 45 days in production, so an old bookmark can point at a deleted run; also check the environment and entity.", None),
+        (429, {"Retry-After": "12"}, E.RateLimited, "Rate limited by Zuora (HTTP 429): retry in 12s.", 12.0),
+        (429, {}, E.RateLimited, "Rate limited by Zuora (HTTP 429).", None),
+        (500, {"Retry-After": "3"}, E.ServerError, "Zuora had a server error (HTTP 500).", 3.0),
+        (599, {}, E.ServerError, "Zuora had a server error (HTTP 599).", None),
+        (600, {}, E.BadResponse, "Unexpected HTTP 600 from Zuora.", None),
+        (300, {"Location": "https://evil.example/x"}, E.BadResponse, "Zuora answered with a redirect (HTTP 300) to evil.example; zwr does not follow redirects, so credentials never leave the configured host.", None),
+        (399, {}, E.BadResponse, "Zuora answered with a redirect (HTTP 399) to another location; zwr does not follow redirects, so credentials never leave the configured host.", None),
+        (400, {}, E.BadInput, "Zuora rejected the request (HTTP 400).", None),
+        (418, {}, E.BadResponse, "Unexpected HTTP 418 from Zuora.", None),
+    ],
+)  # fmt: skip
+def test_every_status_maps_to_its_error_with_zuoras_facts(status, headers, kind, message, retry_after):
+    import httpx
+
+    from tui.core.policy import Response, status_error
+
+    body = b'{"success": false, "reasons": [{"code": 5, "message": "said so"}]}'
+    error = status_error(Response(status, httpx.Headers(headers), body, "rid-9", 0.01), "Run 7", False)
+    assert type(error) is kind and error.message == message and error.retry_after == retry_after
+    assert (error.status, error.request_id, error.zuora_text) == (status, "rid-9", "said so")
