@@ -1210,3 +1210,12 @@ def test_every_status_maps_to_its_error_with_zuoras_facts(status, headers, kind,
     error = status_error(Response(status, httpx.Headers(headers), body, "rid-9", 0.01), "Run 7", False)
     assert type(error) is kind and error.message == message and error.retry_after == retry_after
     assert (error.status, error.request_id, error.zuora_text) == (status, "rid-9", "said so")
+
+
+def test_describe_caps_zuoras_words_and_names_the_request_id():
+    error = E.ServerError("Zuora had a server error (HTTP 500).", zuora_text="w" * 301, request_id="rid-" + "9" * 70)
+    assert error.describe() == (
+        f"Zuora had a server error (HTTP 500). Zuora said: {'w' * 300}… (+1 chars) "
+        f"Zuora-Request-Id: {('rid-' + '9' * 70)[:64]}… (+10 chars)"
+    )
+    assert E.NotFound("gone", request_id="rid-1").describe() == "gone Zuora-Request-Id: rid-1"
