@@ -1219,3 +1219,52 @@ def test_describe_caps_zuoras_words_and_names_the_request_id():
         f"Zuora-Request-Id: {('rid-' + '9' * 70)[:64]}… (+10 chars)"
     )
     assert E.NotFound("gone", request_id="rid-1").describe() == "gone Zuora-Request-Id: rid-1"
+
+
+# ----------------------------------------------------------------------------- pagination
+
+
+def _page(first_id: int, count: int):
+    from tui.core.model import Task
+
+    return [Task.parse({"id": first_id + i, "workflow_id": 7}) for i in range(count)]
+
+
+def test_a_server_that_shortens_its_pages_is_followed_to_the_end():
+    """Found by mutmut (``len(tasks) <= page_length``): ``next_page`` asking for pages of 20 made
+    every later page "full", so the page cap stayed at total / 100 + slack and a run of 250
+    tasks was cut at 180, marked partial."""
+    from tui.core.pagination import TaskPager
+
+    pager = TaskPager(7, expected_total=250)
+    request, listed = pager.first(), 0
+    for _ in range(50):
+        tasks = _page(listed + 1, min(request.page_length, 250 - listed))
+        listed += len(tasks)
+        assert pager.accept(request, tasks, 10)
+        request = pager.after(request, tasks, f"/x?page={request.page + 1}&page_length=20" if listed < 250 else None)
+        if request is None:
+            break
+    assert len(pager.tasks) == 250 and pager.partial is None and pager.pages == 9
+
+
+def test_the_page_cap_follows_the_smallest_page_and_an_empty_page_changes_nothing():
+    from tui.core.pagination import PAGE_SLACK, PageRequest, TaskPager
+
+    pager = TaskPager(7, expected_total=250)
+    assert pager.max_pages == 3 + PAGE_SLACK
+    assert pager.accept(PageRequest(1, 100), [], 10) and pager.max_pages == 3 + PAGE_SLACK  # not a page of 0
+    assert pager.accept(PageRequest(1, 100), _page(1, 50), 10) and pager.max_pages == 5 + PAGE_SLACK
+
+
+def test_fan_out_edges_and_the_cap_message():
+    from tui.core.pagination import PageRequest, TaskPager
+
+    assert TaskPager(1, expected_total=101).fan_out(100, "next") == [PageRequest(2, 100)]  # just over one page
+    pager = TaskPager(1, expected_total=99, page_length=50)
+    pager.accept(PageRequest(1, 50), _page(1, 50), 10)  # the client takes the first page first
+    assert pager.fan_out(50, "next") == [PageRequest(2, 50)]
+    pager = TaskPager(7)  # no total: the hard cap, and a message without one
+    pager.pages = 1000
+    assert pager.after(PageRequest(5, 100), _page(1, 1), "/x?page=6") is None
+    assert pager.partial == "Zuora still offered more after 1000 pages; stopped there"
