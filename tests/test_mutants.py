@@ -1268,3 +1268,14 @@ def test_fan_out_edges_and_the_cap_message():
     pager.pages = 1000
     assert pager.after(PageRequest(5, 100), _page(1, 1), "/x?page=6") is None
     assert pager.partial == "Zuora still offered more after 1000 pages; stopped there"
+
+
+def test_the_byte_budget_is_spent_only_beyond_it_and_named_in_megabytes():
+    from tui.core.pagination import PageRequest, TaskPager
+
+    pager = TaskPager(7, max_bytes=1000)
+    assert pager.accept(PageRequest(1, 100), _page(1, 1), 1000)  # exactly the budget: go on
+    assert not pager.accept(PageRequest(2, 100), _page(2, 1), 1)
+    pager = TaskPager(7, max_bytes=1)
+    assert not pager.accept(PageRequest(1, 100), _page(1, 1), 3 * 1024 * 1024)
+    assert pager.partial == "stopped after 3 MB of task data (1 pages)"
