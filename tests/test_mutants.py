@@ -1279,3 +1279,15 @@ def test_the_byte_budget_is_spent_only_beyond_it_and_named_in_megabytes():
     pager = TaskPager(7, max_bytes=1)
     assert not pager.accept(PageRequest(1, 100), _page(1, 1), 3 * 1024 * 1024)
     assert pager.partial == "stopped after 3 MB of task data (1 pages)"
+
+
+def test_next_page_is_read_within_bounds():
+    from tui.core.pagination import PageRequest, read_next_page
+
+    current = PageRequest(1, 100)
+    at_the_edge = "/x?pad=" + "b" * 1987 + "&page=7"
+    assert len(at_the_edge) == 2001 and read_next_page(at_the_edge, current) == PageRequest(2, 100)  # cut at 2000
+    within = "/x?pad=" + "b" * 1986 + "&page=7"
+    assert len(within) == 2000 and read_next_page(within, current) == PageRequest(7, 100)  # read whole
+    assert read_next_page("/x?page=123456789", current) == PageRequest(123456789, 100)  # nine digits
+    assert read_next_page("/x?page=1234567890", current) == PageRequest(2, 100)  # ten: not believed
