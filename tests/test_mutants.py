@@ -1291,3 +1291,4 @@ def test_next_page_is_read_within_bounds():
     assert len(within) == 2000 and read_next_page(within, current) == PageRequest(7, 100)  # read whole
     assert read_next_page("/x?page=123456789", current) == PageRequest(123456789, 100)  # nine digits
     assert read_next_page("/x?page=1234567890", current) == PageRequest(2, 100)  # ten: not believed
+    assert read_next_page("/x?page=2&page_length=100", PageRequest(1, 20)) == PageRequest(2, 100)  # the maximum
