@@ -5,6 +5,7 @@ Waits are at least 1 s (the poll-interval floor), so these tests use fast simula
 would exceed, never a speed assertion.
 """
 
+import json
 import math
 import subprocess
 import sys
@@ -13,18 +14,27 @@ import time
 import pytest
 
 from tests.conftest import ROOT, cli_env, run_zwr
+from tests.hostile import RUN, HostileServer
 from tui.cli.main import main
 from tui.cli.watch import MAX_WAIT, MIN_WAIT, retry_delay
 from tui.core.errors import RateLimited, ServerError
-from tui.sim import RunSpec, Scenario, Simulator
+from tui.sim import Simulator
 
 HANG = 60  # a request that would outlive every bound below
 
 
 def test_watch_until_finished_exit_status_ok():
-    scenario = Scenario([RunSpec(500, "WF-1-1", 10, created_ago=0, queued_for=1.5, duration=1.5)])
-    with Simulator(scenario) as sim:
-        out = run_zwr("watch", "500", "--interval", "1", "--exit-status", env=cli_env(sim))
+    """Queued, then Processing, then Finished, by request count (not by the simulator's clock: a
+    slow start on a loaded machine would miss the Queued phase)."""
+
+    def queued_processing_finished(conn, request):
+        run = json.loads(RUN)
+        run["status"] = ("Queued", "Processing", "Finished")[min(len(server.requests), 3) - 1]
+        conn.json(200, json.dumps(run))
+
+    with HostileServer(queued_processing_finished) as server:
+        env = cli_env(ZUORA_BASE_URL=server.base_url, ZUORA_BEARER_TOKEN="t")
+        out = run_zwr("watch", "500", "--interval", "1", "--exit-status", env=env)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert any("Queued" in line for line in lines) and any("Processing" in line for line in lines)

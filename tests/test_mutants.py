@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import cli_env, run_zwr
 from tests.hostile import RUN, Conn, HostileServer, Request
+from tui.core import errors as E
 from tui.core.errors import BadInput
 from tui.core.runid import parse_run_ids
 
@@ -621,3 +622,673 @@ async def test_the_engine_keeps_polling_a_settling_run_at_the_settling_interval(
             await engine.aclose()
     assert len(sim.requests_to("/workflow_runs/800")) == 3
     assert all(u.polling for u in updates if u.run is not None)
+
+
+# ----------------------------------------------------------------------------- the poll engine, in-process
+# The cadence tests in test_poll.py run the engine against the simulator; these pin the arithmetic
+# of each decision (jitter, focus, the rate-limit stretch, the budget gate, the interval floor)
+# with a recording random source and a client whose rate-limit state the test sets.
+
+
+class _Rng:
+    """``uniform(a, b)`` returns ``a + (b - a) * at`` and records ``(a, b)``."""
+
+    def __init__(self, at: float = 1.0) -> None:
+        self.at = at
+        self.calls: list[tuple[float, float]] = []
+
+    def uniform(self, a: float, b: float) -> float:
+        self.calls.append((a, b))
+        return a + (b - a) * self.at
+
+
+def _offline_client():
+    from tui.core.auth import StaticToken
+    from tui.core.client import ClientSettings, ZuoraClient
+
+    return ZuoraClient(ClientSettings("http://127.0.0.1:9", max_attempts=1), StaticToken("tok-123456"))
+
+
+def _budget(limit, remaining, reset, window=None):
+    import time
+
+    from tui.core.ratelimit import RateLimit
+
+    return RateLimit(limit=limit, remaining=remaining, reset=reset, observed_at=time.monotonic(), window=window)
+
+
+def _run(status="Processing", pending=0):
+    from tui.core.model import Run
+
+    tasks = {"total": 2 + pending, "success": 2, "pending": pending, "error": 0, "queued": 0, "processing": 0}
+    return Run.parse({"id": 1, "status": status, "tasks": {**tasks, "stopped": 0}})
+
+
+async def test_stretch_jitters_scales_for_focus_floors_and_caps():
+    from tui.poll.engine import PollEngine
+
+    async with _offline_client() as client:
+        rng = _Rng(at=1.0)
+        engine = PollEngine(client, lambda u: None, rng=rng, max_backoff=300.0, unfocused_factor=3.0)
+        assert engine._stretch(10.0) == pytest.approx(11.0) and rng.calls == [(-0.1, 0.1)]  # +10%
+        rng.at = 0.0
+        assert engine._stretch(10.0) == pytest.approx(9.0)  # -10%
+        assert engine._stretch(0.5) == 1.0  # never under MIN_INTERVAL, whatever the jitter
+        assert engine._stretch(10_000.0) == 900.0  # capped at max_backoff x unfocused_factor
+        engine.set_focus(False)
+        assert not engine.focused and engine._stretch(10.0) == pytest.approx(27.0)  # x3 while unfocused
+        engine.set_focus(True)
+        assert engine.focused and engine._stretch(10.0) == pytest.approx(9.0)
+        assert engine.frugal is False
+
+
+async def test_stretch_spreads_a_low_budget_over_the_window():
+    from tui.poll.engine import PollEngine
+
+    async with _offline_client() as client:
+        engine = PollEngine(client, lambda u: None, rng=_Rng(at=0.5), max_backoff=300.0)
+        client.rate_limit = _budget(100, 10, 60.0)  # exactly 10% left: not yet frugal
+        assert engine._stretch(5.0) == pytest.approx(5.0) and not engine.frugal
+        client.rate_limit = _budget(100, 5, 60.0)  # 5 requests for 60 s, one run: one every 12 s
+        assert engine._stretch(5.0) == pytest.approx(12.0) and engine.frugal
+        client.rate_limit = _budget(100, 9, 60.0)
+        assert engine._stretch(5.0) == pytest.approx(60.0 / 9)
+        client.rate_limit = _budget(100, 0, 60.0)  # nothing left: wait for the reset
+        assert engine._stretch(5.0) == pytest.approx(60.0)
+        client.rate_limit = _budget(100, 5, None)  # no reset known: a minute
+        assert engine._stretch(5.0) == pytest.approx(12.0)
+        client.rate_limit = _budget(100, 1, 3000.0)  # a reset beyond max_backoff waits max_backoff
+        assert engine._stretch(5.0) == pytest.approx(300.0)
+        client.rate_limit = _budget(100, 50, 60.0)  # plenty again
+        assert engine._stretch(5.0) == pytest.approx(5.0) and not engine.frugal
+
+
+async def test_budget_gate_waits_for_the_reset_only_when_the_budget_is_spent():
+    from tui.poll.engine import PollEngine
+
+    async with _offline_client() as client:
+        sleeps: list[float] = []
+
+        async def sleep(seconds):
+            sleeps.append(seconds)
+
+        rng = _Rng(at=0.0)
+        engine = PollEngine(client, lambda u: None, rng=rng, max_backoff=300.0, sleep=sleep)
+        await engine._budget_gate()  # nothing known: go
+        client.rate_limit = _budget(None, 1, 50.0)  # a remaining figure with no limit: go
+        await engine._budget_gate()
+        client.rate_limit = _budget(100, 3, 50.0)  # more than the two kept back: go
+        await engine._budget_gate()
+        assert sleeps == [] and not engine.frugal
+        client.rate_limit = _budget(100, 2, 0.0)  # spent, but the window has just reset: go
+        await engine._budget_gate()
+        assert sleeps == []
+
+        async def reset_after_sleep(seconds):
+            sleeps.append(seconds)
+            client.rate_limit = _budget(100, 100, 60.0)
+
+        engine._sleep_for = reset_after_sleep
+        client.rate_limit = _budget(100, 2, 50.0)  # two left: wait for the reset, then go
+        await engine._budget_gate()
+        assert len(sleeps) == 1 and 49.0 < sleeps[0] <= 50.05 and rng.calls == [(0.05, 0.5)] and engine.frugal
+        client.rate_limit = _budget(100, 0, 3000.0)  # a far reset: at most max_backoff
+        await engine._budget_gate()
+        assert sleeps[-1] == pytest.approx(300.05)
+
+        engine._sleep_for = sleep  # a server that never resets cannot hold the run forever
+        sleeps.clear()
+        client.rate_limit = _budget(100, 0, 50.0)
+        await engine._budget_gate()
+        assert len(sleeps) == 100
+
+
+async def test_budget_gate_keeps_one_request_back_per_active_run():
+    import asyncio
+
+    from tui.poll.engine import PollEngine
+
+    async with _offline_client() as client:
+        gate = asyncio.Event()
+
+        async def sleep(seconds):
+            await gate.wait()
+
+        engine = PollEngine(client, lambda u: None, rng=_Rng(at=0.0), sleep=sleep)
+        client.rate_limit = _budget(100, 0, 50.0)  # the loops below wait in the gate
+        for run_id in (1, 2, 3):
+            engine.watch(run_id)
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert engine.active_loops() == 3 and engine.watched == [1, 2, 3]
+        slept: list[float] = []
+
+        async def record(seconds):
+            slept.append(seconds)
+            client.rate_limit = _budget(100, 100, 60.0)
+
+        engine._sleep_for = record
+        client.rate_limit = _budget(100, 3, 50.0)  # three left for three runs: wait
+        await engine._budget_gate()
+        assert len(slept) == 1
+        client.rate_limit = _budget(100, 4, 50.0)  # one spare: go
+        await engine._budget_gate()
+        assert len(slept) == 1
+        client.rate_limit = _budget(100, 5, 60.0)  # 5 left for 3 runs, 60 s: one poll each 36 s
+        assert engine._stretch(5.0) == pytest.approx(36.0)
+        await engine.aclose()
+
+
+def test_delay_after_success_by_phase():
+    from tui.poll.engine import PollEngine
+
+    engine = PollEngine.__new__(PollEngine)
+    engine.interval, engine.settling_interval = 5.0, 30.0
+    assert engine._delay_after_success(_run("Processing")) == 5.0
+    assert engine._delay_after_success(_run("Queued")) == 5.0
+    assert engine._delay_after_success(_run("Stopping")) == 5.0
+    assert engine._delay_after_success(_run("Finished", pending=2)) == 30.0  # settling: slower
+    assert engine._delay_after_success(_run("Weird")) == 30.0  # unknown status: slower
+    assert engine._delay_after_success(_run("Finished")) is None
+    assert engine._delay_after_success(_run("Stopped")) is None
+    engine.interval = 40.0  # never faster than the interval
+    assert engine._delay_after_success(_run("Finished", pending=2)) == 40.0
+    assert engine._delay_after_success(_run("Weird")) == 40.0
+
+
+def test_transitions_name_each_change_once():
+    from tui.poll.engine import transitions
+
+    def run(status, error=0):
+        from tui.core.model import Run
+
+        return Run.parse({"id": 1, "status": status, "tasks": {"total": 2, "success": 2 - error, "error": error}})
+
+    assert transitions(None, run("Finished")) == ()
+    assert transitions(run("Processing"), run("Processing")) == ()
+    assert transitions(run("Processing"), run("Processing", 1)) == ("first_error",)
+    assert transitions(run("Processing", 1), run("Processing", 2)) == ()  # not the first
+    assert transitions(run("Processing"), run("Finished")) == ("finished",)
+    assert transitions(run("Processing"), run("Finished", 1)) == ("first_error", "failed")
+    assert transitions(run("Processing", 1), run("Finished", 1)) == ("failed",)
+    assert transitions(run("Processing"), run("Stopping")) == ("stopping",)
+    assert transitions(run("Stopping"), run("Stopped")) == ("stopped",)
+    assert transitions(run("Queued"), run("Processing")) == ()
+    assert transitions(run("Finished"), run("Finished")) == ()
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("3", "poll interval '3' is not a number: using 5 s"),
+        (float("inf"), "poll interval inf is not a finite number: using 5 s"),
+        (0.25, "poll interval 0.25 s is below the minimum: using 1 s"),
+        (7200, "poll interval 7200 s is above the maximum: using 3600 s"),
+    ],
+)
+def test_interval_messages(value, message):
+    from tui.poll.engine import clamp_interval
+
+    assert clamp_interval(value)[1] == message
+
+
+def test_interval_edges():
+    from tui.poll.engine import DEFAULT_INTERVAL, MAX_INTERVAL, MIN_INTERVAL, clamp_interval
+
+    assert (DEFAULT_INTERVAL, MIN_INTERVAL, MAX_INTERVAL) == (5.0, 1.0, 3600.0)
+    assert clamp_interval(3600) == (3600.0, None) and clamp_interval(1.0) == (1.0, None)
+    assert clamp_interval(None) == (5.0, "poll interval None is not a number: using 5 s")
+    assert clamp_interval(float("nan"), 9.0)[0] == 9.0
+
+
+def test_internal_error_names_the_exception_briefly():
+    from tui.poll.engine import InternalError
+
+    error = InternalError.from_exception("polling run 7", KeyError())
+    assert error.message == "Internal error while polling run 7 (KeyError). Press r to retry; details with --debug."
+    assert (error.kind, error.exit_code, error.retryable) == ("internal", 1, False)
+    error = InternalError.from_exception("x", ValueError("  odd  "))
+    assert "(ValueError: odd)" in error.message
+    error = InternalError.from_exception("x", ValueError("y" * 500))
+    assert f"(ValueError: {'y' * (200 - len('ValueError: '))})" in error.message
+
+
+def test_run_update_placeholder_and_stale():
+    from tui.core.errors import NotFound
+    from tui.poll.engine import RunUpdate
+
+    update = RunUpdate.placeholder(7)
+    assert (update.run_id, update.run, update.meta, update.error, update.polling) == (7, None, None, None, True)
+    assert (update.next_poll_in, update.fetched_at, update.transitions, update.history) == (None, None, (), ())
+    assert (update.rate, update.eta, update.next_poll_at) == (None, None, None)
+    assert not update.stale
+    assert not RunUpdate(7, None, None, NotFound("x"), False, None, None).stale  # an error, but no data
+    assert not RunUpdate(7, _run(), None, None, True, 5.0, 1.0).stale  # data, no error
+    assert RunUpdate(7, _run(), None, NotFound("x"), False, None, 1.0).stale
+
+
+async def test_engine_controls():
+    from tui.poll.engine import PollEngine
+
+    async with _offline_client() as client:
+        now = [100.0]
+        engine = PollEngine(client, lambda u: None, clock=lambda: now[0])
+        assert (engine.interval, engine.settling_interval, engine.max_backoff, engine.unfocused_factor) == (
+            5.0,
+            30.0,
+            300.0,
+            3.0,
+        )
+        assert not engine.paused and engine.polls == 0 and engine.focused and not engine.frugal
+        engine.pause()
+        assert engine.paused
+        engine.resume()
+        assert not engine.paused
+        engine.hold(1, 60)  # not watched: nothing to hold
+        assert engine.watched == [] and engine.active_loops() == 0
+        engine.pause()  # the loops below wait for resume: no request is sent
+        engine.watch(1)
+        engine.watch(1)
+        assert engine.watched == [1] and engine.active_loops() == 1
+        watch = engine._watches[1]
+        engine.hold(1, 60)
+        assert watch.hold_until == 160.0
+        engine.hold(1, 0.5)
+        assert watch.hold_until == 100.5
+        engine.hold(1, 0)
+        assert watch.hold_until is None
+        watch.failures, watch.in_flight = 3, True
+        engine.refresh(1)
+        assert watch.failures == 0 and watch.refresh_pending and watch.wake.is_set()
+        watch.in_flight = False
+        watch.wake.clear()
+        engine.refresh()
+        assert not watch.refresh_pending and watch.wake.is_set()
+        engine.refresh(99)  # not watched: ignored
+        engine.pause()
+        engine.watch(2)
+        other = engine._watches[2]
+        other.failures = watch.failures = 2
+        engine.refresh(1)
+        assert watch.failures == 0 and other.failures == 2  # only the run asked for
+        engine.unwatch(2)
+        watch.wake.clear()
+        assert engine.set_interval(8) == 8.0 and watch.wake.is_set()
+        watch.wake.clear()
+        engine.set_focus(False)
+        assert not watch.wake.is_set()
+        engine.set_focus(True)
+        assert watch.wake.is_set()
+        engine.unwatch(1)
+        engine.unwatch(1)
+        assert engine.watched == []
+        await engine.aclose()
+
+
+# ----------------------------------------------------------------------------- the run book
+# The views' one source of truth; the UI tests exercise it through Textual (outside mutmut's test
+# selection), so its own rules are pinned here: what counts as a visible change, order, restore.
+
+
+def test_run_book_tells_listeners_what_changed_and_keeps_the_order():
+    from tui.core.errors import NotFound
+    from tui.poll.engine import RunUpdate
+    from tui.poll.runbook import BookChange, RunBook
+
+    book = RunBook()
+    changes: list[BookChange] = []
+    unsubscribe = book.subscribe(changes.append)
+    assert not BookChange() and len(book) == 0 and book.revision == 0 and book.bookmarks == () == book.recent
+    assert book.watch([3, 1, 3]) == [3, 1]
+    assert changes[-1] == BookChange(runs=frozenset({3, 1}), membership=True) and book.revision == 1
+    assert book.watch([1]) == [] and len(changes) == 1 and book.revision == 1  # nothing new: no event
+    assert book.ids() == [3, 1] and list(book) == [3, 1] and len(book) == 2 and 3 in book and 9 not in book
+    assert book.update(3) == RunUpdate.placeholder(3) and book.run(3) is None and book.run(9) is None
+    assert book.updates() == {}  # placeholders are not fetched runs
+
+    fetched = RunUpdate(3, _run(), None, None, True, 5.0, 100.0)
+    change = book.apply([RunUpdate(9, _run(), None, None, True, 5.0, 100.0), fetched])  # 9 is not watched
+    assert change == BookChange(runs=frozenset({3})) and book.run(3) == _run() and 9 not in book
+    assert book.updates() == {3: fetched}
+    again = RunUpdate(3, _run(), None, None, True, 5.0, 105.0)  # re-fetched, nothing a person sees moved
+    assert book.apply([again]) == BookChange(touched=frozenset({3})) and book.update(3) is again
+    for different in (
+        RunUpdate(3, _run("Finished"), None, None, True, 5.0, 110.0),  # the run
+        RunUpdate(3, _run("Finished"), None, None, False, None, 110.0),  # polling stopped
+        RunUpdate(3, _run("Finished"), None, NotFound("a"), False, None, 110.0),  # an error
+        RunUpdate(3, _run("Finished"), None, NotFound("b"), False, None, 110.0),  # another message
+    ):
+        assert book.apply([different]) == BookChange(runs=frozenset({3}))
+    failed = RunUpdate(1, None, None, NotFound("gone"), False, None, None)
+    book.apply([failed])
+    assert book.updates() == {3: different, 1: failed}  # an error alone counts as fetched
+
+    revision = book.revision
+    assert book.unwatch(3) and changes[-1] == BookChange(runs=frozenset({3}), membership=True)
+    assert not book.unwatch(3) and book.revision == revision + 1
+    assert book.restore(3, 0, different) and book.ids() == [3, 1] and book.update(3) is different
+    assert not book.restore(3, 0)  # already watched
+    assert book.restore(7, 99) and book.ids() == [3, 1, 7] and book.update(7) == RunUpdate.placeholder(7)
+    assert book.restore(8, -5) and book.ids() == [8, 3, 1, 7]
+    assert book.restore(5, 1) and book.ids() == [8, 5, 3, 1, 7]
+    assert changes[-1] == BookChange(runs=frozenset({5}), membership=True)
+    unsubscribe()
+    unsubscribe()  # twice is harmless
+    count = len(changes)
+    book.watch([11])
+    assert len(changes) == count and 11 in book
+
+
+def test_run_book_bookmarks_and_recent():
+    from dataclasses import dataclass
+
+    from tui.poll.runbook import BookChange, RunBook
+
+    @dataclass(frozen=True)
+    class Saved:
+        run_id: int
+        label: str = ""
+
+    book = RunBook()
+    changes: list[BookChange] = []
+    book.subscribe(changes.append)
+    book.watch([1, 2, 3])
+    marks = (Saved(1, "nightly"), Saved(4, ""))
+    change = book.set_bookmarks(marks)
+    assert change == BookChange(runs=frozenset({1}), bookmarks=True)  # 4 is bookmarked but not watched
+    assert book.bookmarks == marks and book.is_bookmarked(1) and book.is_bookmarked(4) and not book.is_bookmarked(2)
+    assert book.label(1) == "nightly" and book.label(4) == "" and book.label(2) == ""
+    assert book.set_bookmarks(marks) == BookChange(bookmarks=True)  # the same again: no run changed
+    change = book.set_bookmarks([Saved(1, "renamed"), Saved(2, None), Saved(4)])
+    assert change == BookChange(runs=frozenset({1, 2}), bookmarks=True) and book.label(2) == ""
+    assert book.set_bookmarks([Saved(2)]) == BookChange(runs=frozenset({1}), bookmarks=True)
+    assert book.set_bookmarks([]) == BookChange(runs=frozenset({2}), bookmarks=True)
+    recent = [Saved(9)]
+    assert book.set_recent(recent) == BookChange(recent=True) and book.recent == (Saved(9),)
+    assert changes[-1] == BookChange(recent=True)
+    assert all(bool(BookChange(**{name: value})) for name, value in (
+        ("runs", frozenset({1})), ("touched", frozenset({1})), ("membership", True), ("bookmarks", True), ("recent", True)
+    ))  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- survivors of the first mutmut run
+
+
+def test_task_ids_for_a_rerun():
+    from tui.core.runid import MAX_ID, parse_task_ids
+
+    words = [
+        "1906600010",
+        "1906600011,1906600010;",
+        "https://x.zuora.com/workflows/tasks/42/",
+        "HTTP://h/workflows/tasks/43",
+    ]
+    assert parse_task_ids(words) == [1906600010, 1906600011, 42, 43]  # links, separators, duplicates once
+    assert parse_task_ids(["1", "2"]) == [1, 2] and parse_task_ids([",5"]) == [5]  # an empty token is skipped
+    assert parse_task_ids([str(MAX_ID)]) == [MAX_ID]
+    for bad in ("0", str(MAX_ID + 1), "abc", "5x", "/workflows/tasks/7", "https://x.zuora.com/workflows/runs/7"):
+        with pytest.raises(BadInput) as caught:
+            parse_task_ids(["1", bad])
+        assert caught.value.message == f"{bad!r} is not a task ID: a task ID is a number such as 1906600010."
+    with pytest.raises(BadInput) as caught:
+        parse_task_ids(["x" * 40])
+    assert caught.value.message.startswith(f"'{'x' * 40}' is not a task ID")  # 40 characters: shown whole
+    with pytest.raises(BadInput) as caught:
+        parse_task_ids(["y" * 41])
+    assert caught.value.message.startswith(f"'{'y' * 40}…' is not a task ID")
+    for nothing in ([], ["", " "], [" , ;"]):
+        with pytest.raises(BadInput) as caught:
+            parse_task_ids(nothing)
+        assert caught.value.message == "Name at least one task ID, e.g. 1906600010."
+
+
+def test_html_text_with_an_unclosed_title_tag_is_text():
+    from tui.core.errors import html_text
+
+    assert html_text("<title x </title") == "<title x </title"  # "<title" never closed by ">": no title
+
+
+def test_too_large_rounds_the_limit_in_megabytes():
+    from tui.core.body import BodyReader
+
+    reader = BodyReader([], None, limit=3 * 1024 * 1024 // 2, max_layers=2)  # 1.5 MB: shown as 2
+    reader._too_large()
+    assert (
+        reader.error is not None and reader.error.message == "Zuora's response is larger than the 2 MB limit; not read."
+    )
+
+
+@pytest.mark.parametrize("status", [400, 401])
+def test_token_endpoint_rejections_are_auth_errors_with_zuoras_facts(status):
+    import httpx
+
+    from tui.core.policy import Response, token_error
+
+    body = b'{"error": "invalid_client", "error_description": "bad secret"}'
+    error = token_error(Response(status, httpx.Headers(), body, "rid-7", 0.01), "The token endpoint", False)
+    assert isinstance(error, E.AuthError) and (error.status, error.request_id) == (status, "rid-7")
+    assert error.zuora_text == "invalid_client; bad secret" or error.zuora_text == "bad secret; invalid_client"
+    assert error.message == (f"Zuora rejected the OAuth client ID or secret (token request failed, HTTP {status}).")
+
+
+def test_token_endpoint_other_statuses_are_named_like_any_request():
+    import httpx
+
+    from tui.core.policy import Response, token_error
+
+    error = token_error(Response(404, httpx.Headers(), b"", "rid-8", 0.01), "The token endpoint", False)
+    assert isinstance(error, E.NotFound) and error.message.startswith("The token endpoint was not found (HTTP 404).")
+    error = token_error(Response(402, httpx.Headers(), b"", None, 0.01), "The token endpoint", False)
+    assert isinstance(error, E.BadResponse) and error.message == "Unexpected HTTP 402 from Zuora."
+
+
+async def test_engine_loads_a_runs_tasks_through_its_client():
+    from tests.test_poll import client_for
+    from tui.poll.engine import PollEngine
+    from tui.sim import Simulator
+
+    with Simulator() as sim:
+        async with client_for(sim) as client:
+            engine = PollEngine(client, lambda u: None)
+            pages = []
+            listing = await engine.load_tasks(19063, expected_total=3, on_page=lambda p, n: pages.append((p, n)))
+    assert listing.tasks and all(task.belongs_to(19063) for task in listing.tasks)
+    assert pages and pages[0][0] == 1
+    assert (listing.run_id, listing.expected_total) == (19063, 3)
+    assert sim.requests_to("/workflows/tasks")[0].query["workflow_id"] == ["19063"]
+
+
+def test_a_write_spec_is_upper_case_and_keeps_its_options():
+    from tui.core.policy import RequestSpec
+
+    spec = RequestSpec.write("post", "http://127.0.0.1:9/workflows/tasks/1/rerun", what="Rerun", max_attempts=1)
+    assert (spec.method, spec.what, spec.max_attempts, spec.idempotent, spec.idempotency_key) == (
+        "POST",
+        "Rerun",
+        1,
+        False,
+        None,
+    )
+    keyed = RequestSpec.write("put", "http://127.0.0.1:9/x", what="Stop", idempotency_key="zwr-" + "a" * 32)
+    assert keyed.idempotent and keyed.method == "PUT" and keyed.idempotency_key == "zwr-" + "a" * 32
+
+
+def test_workflow_anomalies_quote_a_bounded_piece_of_the_value():
+    from tui.core.model import Workflow
+
+    odd = Workflow.parse({"id": 1, "ondemandTrigger": "y" * 25, "createdAt": "z" * 35})
+    assert odd.anomalies == (
+        f"ondemandTrigger is not true or false ('{'y' * 20}')",
+        f"createdAt is not a timestamp ('{'z' * 30}')",
+    )
+
+
+def test_sane_wait_clamps_into_zero_to_max_wait():
+    from tui.core.policy import MAX_WAIT, sane_wait
+
+    assert sane_wait(0.5) == 0.5 and sane_wait(-3.0) == 0.0 and sane_wait(float("inf")) == MAX_WAIT
+    assert sane_wait(None) is None and sane_wait(float("nan")) is None
+
+
+@pytest.mark.parametrize(
+    "renewable, hint",
+    [
+        (True, "the OAuth client ID or secret was rejected, or a fresh token was refused"),
+        (False, "the access token is invalid or has expired (tokens live one hour)"),  # was "bearer ****"
+    ],
+)
+def test_a_401_says_which_credentials_were_refused(renewable, hint):
+    import httpx
+
+    from tui.core.policy import Response, status_error
+
+    error = status_error(Response(401, httpx.Headers(), b"", None, 0.01), "Run 1", renewable)
+    assert error.message == f"Zuora refused the credentials (HTTP 401): {hint}."
+
+
+def test_backoff_doubles_from_the_base_up_to_the_cap():
+    from tui.core.client import ClientSettings
+    from tui.core.policy import Policy
+
+    rng = _Rng(at=1.0)
+    policy = Policy(ClientSettings("http://127.0.0.1:9", backoff_base=0.5, backoff_cap=3.0), rng)
+    assert [policy.backoff(n) for n in (1, 2, 3, 4)] == [0.5, 1.0, 2.0, 3.0]
+    assert rng.calls == [(0, 0.5), (0, 1.0), (0, 2.0), (0, 3.0)]  # full jitter: anywhere from 0
+
+
+def test_retry_after_edges():
+    from tui.core.ratelimit import parse_retry_after
+
+    now = 1445412470.0  # 10 s before the date below
+    date = "Wed, 21 Oct 2015 07:28:00 GMT"
+    assert parse_retry_after(date.ljust(100), now=now) == 10  # 100 characters: read
+    assert parse_retry_after(date.ljust(101), now=now) is None  # longer: not read at all
+    assert parse_retry_after(5) is None  # not text
+    for digit_first in ("21 Oct 2015 07:28:00 GMT", "5 Oct 2015 07:28:00 GMT", "+5 Oct 2015 07:28:00 GMT"):
+        assert parse_retry_after(digit_first, now=now) is None  # an HTTP date starts with its day name
+
+
+def test_run_id_tokens_and_messages_at_the_edges():
+    from tui.core.runid import parse_run_ids
+
+    assert parse_run_ids("http://x.zuora.com/workflows/workflow_runs/19063") == [19063]
+    assert parse_run_ids("HTTPS://x.zuora.com/workflows/workflow_runs/19064") == [19064]
+    cases = {
+        "X19063": "'X19063' is not a run ID",  # only brackets, quotes and dots are stripped
+        "7" * 35: f"'{'7' * 30}' is too long to be a run ID.",
+        "a" * 40 + "1": f"'{'a' * 40}…' is not a run ID",
+        "word " * 20: f"No run ID found in {('word ' * 20).strip()[:60]!r}",
+    }
+    for text, start in cases.items():
+        with pytest.raises(BadInput) as caught:
+            parse_run_ids(text)
+        assert caught.value.message.startswith(start), caught.value.message
+
+
+@pytest.mark.parametrize(
+    "status, headers, kind, message, retry_after",
+    [
+        (403, {}, E.PermissionDenied, 'Permission denied (HTTP 403): your Zuora user needs the "Workflow View Access" permission (and access to this entity/org).', None),
+        (404, {}, E.NotFound, "Run 7 was not found (HTTP 404). Runs are kept 30 days by default in sandboxes and 45 days in production, so an old bookmark can point at a deleted run; also check the environment and entity.", None),
+        (429, {"Retry-After": "12"}, E.RateLimited, "Rate limited by Zuora (HTTP 429): retry in 12s.", 12.0),
+        (429, {}, E.RateLimited, "Rate limited by Zuora (HTTP 429).", None),
+        (500, {"Retry-After": "3"}, E.ServerError, "Zuora had a server error (HTTP 500).", 3.0),
+        (599, {}, E.ServerError, "Zuora had a server error (HTTP 599).", None),
+        (600, {}, E.BadResponse, "Unexpected HTTP 600 from Zuora.", None),
+        (300, {"Location": "https://evil.example/x"}, E.BadResponse, "Zuora answered with a redirect (HTTP 300) to evil.example; zwr does not follow redirects, so credentials never leave the configured host.", None),
+        (399, {}, E.BadResponse, "Zuora answered with a redirect (HTTP 399) to another location; zwr does not follow redirects, so credentials never leave the configured host.", None),
+        (400, {}, E.BadInput, "Zuora rejected the request (HTTP 400).", None),
+        (418, {}, E.BadResponse, "Unexpected HTTP 418 from Zuora.", None),
+    ],
+)  # fmt: skip
+def test_every_status_maps_to_its_error_with_zuoras_facts(status, headers, kind, message, retry_after):
+    import httpx
+
+    from tui.core.policy import Response, status_error
+
+    body = b'{"success": false, "reasons": [{"code": 5, "message": "said so"}]}'
+    error = status_error(Response(status, httpx.Headers(headers), body, "rid-9", 0.01), "Run 7", False)
+    assert type(error) is kind and error.message == message and error.retry_after == retry_after
+    assert (error.status, error.request_id, error.zuora_text) == (status, "rid-9", "said so")
+
+
+def test_describe_caps_zuoras_words_and_names_the_request_id():
+    error = E.ServerError("Zuora had a server error (HTTP 500).", zuora_text="w" * 301, request_id="rid-" + "9" * 70)
+    assert error.describe() == (
+        f"Zuora had a server error (HTTP 500). Zuora said: {'w' * 300}… (+1 chars) "
+        f"Zuora-Request-Id: {('rid-' + '9' * 70)[:64]}… (+10 chars)"
+    )
+    assert E.NotFound("gone", request_id="rid-1").describe() == "gone Zuora-Request-Id: rid-1"
+
+
+# ----------------------------------------------------------------------------- pagination
+
+
+def _page(first_id: int, count: int):
+    from tui.core.model import Task
+
+    return [Task.parse({"id": first_id + i, "workflow_id": 7}) for i in range(count)]
+
+
+def test_a_server_that_shortens_its_pages_is_followed_to_the_end():
+    """Found by mutmut (``len(tasks) <= page_length``): ``next_page`` asking for pages of 20 made
+    every later page "full", so the page cap stayed at total / 100 + slack and a run of 250
+    tasks was cut at 180, marked partial."""
+    from tui.core.pagination import TaskPager
+
+    pager = TaskPager(7, expected_total=250)
+    request, listed = pager.first(), 0
+    for _ in range(50):
+        tasks = _page(listed + 1, min(request.page_length, 250 - listed))
+        listed += len(tasks)
+        assert pager.accept(request, tasks, 10)
+        request = pager.after(request, tasks, f"/x?page={request.page + 1}&page_length=20" if listed < 250 else None)
+        if request is None:
+            break
+    assert len(pager.tasks) == 250 and pager.partial is None and pager.pages == 9
+
+
+def test_the_page_cap_follows_the_smallest_page_and_an_empty_page_changes_nothing():
+    from tui.core.pagination import PAGE_SLACK, PageRequest, TaskPager
+
+    pager = TaskPager(7, expected_total=250)
+    assert pager.max_pages == 3 + PAGE_SLACK
+    assert pager.accept(PageRequest(1, 100), [], 10) and pager.max_pages == 3 + PAGE_SLACK  # not a page of 0
+    assert pager.accept(PageRequest(1, 100), _page(1, 50), 10) and pager.max_pages == 5 + PAGE_SLACK
+
+
+def test_fan_out_edges_and_the_cap_message():
+    from tui.core.pagination import PageRequest, TaskPager
+
+    assert TaskPager(1, expected_total=101).fan_out(100, "next") == [PageRequest(2, 100)]  # just over one page
+    pager = TaskPager(1, expected_total=99, page_length=50)
+    pager.accept(PageRequest(1, 50), _page(1, 50), 10)  # the client takes the first page first
+    assert pager.fan_out(50, "next") == [PageRequest(2, 50)]
+    pager = TaskPager(7)  # no total: the hard cap, and a message without one
+    pager.pages = 1000
+    assert pager.after(PageRequest(5, 100), _page(1, 1), "/x?page=6") is None
+    assert pager.partial == "Zuora still offered more after 1000 pages; stopped there"
+
+
+def test_the_byte_budget_is_spent_only_beyond_it_and_named_in_megabytes():
+    from tui.core.pagination import PageRequest, TaskPager
+
+    pager = TaskPager(7, max_bytes=1000)
+    assert pager.accept(PageRequest(1, 100), _page(1, 1), 1000)  # exactly the budget: go on
+    assert not pager.accept(PageRequest(2, 100), _page(2, 1), 1)
+    pager = TaskPager(7, max_bytes=1)
+    assert not pager.accept(PageRequest(1, 100), _page(1, 1), 3 * 1024 * 1024)
+    assert pager.partial == "stopped after 3 MB of task data (1 pages)"
+
+
+def test_next_page_is_read_within_bounds():
+    from tui.core.pagination import PageRequest, read_next_page
+
+    current = PageRequest(1, 100)
+    at_the_edge = "/x?pad=" + "b" * 1987 + "&page=7"
+    assert len(at_the_edge) == 2001 and read_next_page(at_the_edge, current) == PageRequest(2, 100)  # cut at 2000
+    within = "/x?pad=" + "b" * 1986 + "&page=7"
+    assert len(within) == 2000 and read_next_page(within, current) == PageRequest(7, 100)  # read whole
+    assert read_next_page("/x?page=123456789", current) == PageRequest(123456789, 100)  # nine digits
+    assert read_next_page("/x?page=1234567890", current) == PageRequest(2, 100)  # ten: not believed
+    assert read_next_page("/x?page=2&page_length=100", PageRequest(1, 20)) == PageRequest(2, 100)  # the maximum

@@ -100,7 +100,7 @@ class TaskPager:
         nothing new (``partial`` says so) or the byte budget is spent."""
         self.pages += 1
         self.bytes_read += size
-        if tasks and len(tasks) < request.page_length:
+        if tasks:  # full pages count too: next_page may have asked for shorter ones (page_length=20)
             self._smallest_page = min(self._smallest_page, len(tasks))
         new = 0
         for task in tasks:

@@ -202,7 +202,7 @@ def status_error(response: Response, what: str, renewable: bool) -> E.ZwrError:
         hint = (
             "the OAuth client ID or secret was rejected, or a fresh token was refused"
             if renewable
-            else "the bearer token is invalid or has expired (tokens live one hour)"
+            else "the access token is invalid or has expired (tokens live one hour)"  # not "bearer <word>": scrubbed
         )
         return E.AuthError(f"Zuora refused the credentials (HTTP 401): {hint}.", **common)
     if status == 403:
