@@ -214,6 +214,8 @@ def why_app():
     async def deliver(pilot):
         await settle(pilot)
         poller.deliver([RunUpdate(19075, run, None, None, False, None, FROZEN_TS)])
+        # the batch is a message: until it is applied no run is selected and quiet() would return at once
+        await wait_for(lambda: app.book.run(19075) is not None and app.main.selected_run_id() == 19075, pilot=pilot)
         await quiet(app, pilot)
 
     return app, deliver
