@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -21,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.hostile import RUN, Conn, HostileServer, Request
+from tests.tmuxterm import Tmux
 
 pytestmark = pytest.mark.e2e
 
@@ -53,33 +52,18 @@ def hostile(conn: Conn, request: Request) -> None:
     return conn.json(200, json.dumps({"id": 1, "name": "wf " + H}), headers)
 
 
-class Tmux:
-    def __init__(self) -> None:
-        if shutil.which("tmux") is None:
-            pytest.fail("tmux is not installed: the README test command installs it (apt-get install tmux)")
-        self.socket = f"zwr-hostile-{os.getpid()}"
+class HostileTmux(Tmux):
+    """The installed zwr against a hostile server, watching what a terminal keeps: its title and
+    clipboard (OSC 0/2/52 must never reach them)."""
 
-    def run(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=20).stdout
+    def __init__(self) -> None:
+        super().__init__(f"zwr-hostile-{os.getpid()}", "h")
 
     def title(self) -> str:
         return self.run("display-message", "-p", "-t", "h", "#{pane_title}").strip()
 
     def buffers(self) -> str:
         return self.run("list-buffers").strip()
-
-    def screen(self) -> str:
-        return self.run("capture-pane", "-p", "-t", "h")
-
-    def wait_for(self, *needles: str, timeout: float = 40.0) -> str:
-        deadline = time.monotonic() + timeout
-        text = ""
-        while time.monotonic() < deadline:
-            text = self.screen()
-            if all(n in text for n in needles):
-                return text
-            time.sleep(0.3)
-        raise AssertionError(f"{needles} not on screen after {timeout}s:\n{text}")
 
     def start(self, command: str, env: dict[str, str]) -> None:
         extra = [arg for key, value in env.items() for arg in ("-e", f"{key}={value}")]
@@ -91,7 +75,7 @@ class Tmux:
 
 @pytest.fixture
 def tmux():
-    t = Tmux()
+    t = HostileTmux()
     yield t
     t.run("kill-server")
 

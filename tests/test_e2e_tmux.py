@@ -1,47 +1,23 @@
 """End to end: the installed ``zwr demo`` in a real terminal (tmux), driven with send-keys."""
 
 import os
-import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.tmuxterm import Tmux
 from tui.sim.scenario import demo_scenario
 
 ZWR = Path(sys.executable).parent / "zwr"
-
-
-class Tmux:
-    def __init__(self, name: str) -> None:
-        self.socket = name
-        if shutil.which("tmux") is None:
-            pytest.fail("tmux is not installed: the README test command installs it (apt-get install tmux)")
-
-    def run(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=20).stdout
-
-    def screen(self) -> str:
-        return self.run("capture-pane", "-p", "-t", "e2e")
-
-    def wait_for(self, *needles: str, timeout: float = 40.0) -> str:
-        deadline = time.monotonic() + timeout
-        text = ""
-        while time.monotonic() < deadline:
-            text = self.screen()
-            if all(n in text for n in needles):
-                return text
-            time.sleep(0.3)
-        raise AssertionError(f"{needles} not on screen after {timeout}s:\n{text}")
 
 
 @pytest.fixture
 def tmux(request):
     # one tmux server per test: a next test's new-session must never reach a server the previous
     # test's kill-server is still shutting down (seen once under load: an empty screen for 40 s)
-    t = Tmux(f"zwr-e2e-{os.getpid()}-{request.node.name[:40]}")
+    t = Tmux(f"zwr-e2e-{os.getpid()}-{request.node.name[:40]}", "e2e")
     yield t
     t.run("kill-server")
 

@@ -19,6 +19,7 @@ from typing import Protocol
 
 from tui.core.model import Run
 from tui.poll.engine import RunUpdate
+from tui.poll.listeners import Listeners
 
 
 class Saved(Protocol):
@@ -58,7 +59,7 @@ class RunBook:
         self._bookmarks: dict[int, str] = {}
         self._bookmark_items: tuple[Saved, ...] = ()
         self._recent: tuple[Saved, ...] = ()
-        self._listeners: list[Listener] = []
+        self._listeners: Listeners[BookChange] = Listeners()
         self.revision = 0  # bumped by every change: cheap "did anything change since" checks
 
     # ------------------------------------------------------------------ reading
@@ -106,19 +107,12 @@ class RunBook:
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(change)`` after every change; returns the unsubscribe function."""
-        self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return unsubscribe
+        return self._listeners.subscribe(listener)
 
     def _publish(self, change: BookChange) -> BookChange:
         if change:
             self.revision += 1
-            for listener in list(self._listeners):
-                listener(change)
+            self._listeners.publish(change)
         return change
 
     def watch(self, run_ids: Iterable[int]) -> list[int]:

@@ -27,6 +27,7 @@ from tui.core.errordigest import ErrorDigest, digest_due
 from tui.core.errors import ZwrError
 from tui.core.model import Workflow
 from tui.poll.engine import InternalError
+from tui.poll.listeners import Listeners
 from tui.poll.runbook import RunBook
 from tui.poll.service import Poller
 
@@ -96,7 +97,7 @@ class WhyBook:
         self._workflows: dict[str, Workflow | ZwrError] = {}
         self._workflows_loading: set[str] = set()
         self._sink: Callable[[Loaded], None] | None = None
-        self._listeners: list[Listener] = []
+        self._listeners: Listeners[WhyChange] = Listeners()
         self.listings = 0  # listings started (tests read it)
 
     # ------------------------------------------------------------------ reading
@@ -129,18 +130,11 @@ class WhyBook:
         self._sink = sink
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
-        self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return unsubscribe
+        return self._listeners.subscribe(listener)
 
     def _publish(self, change: WhyChange) -> None:
         if change:
-            for listener in list(self._listeners):
-                listener(change)
+            self._listeners.publish(change)
 
     def _send(self, outcome: Loaded) -> None:
         sink = self._sink
