@@ -40,6 +40,14 @@ def test_no_textual_outside_ui(layer):
     assert offenders == [], offenders
 
 
+@pytest.mark.parametrize("layer", ["core", "store", "poll", "sim", "ui"])
+def test_only_the_cli_imports_the_cli(layer):
+    """The command line sits on top of the headless layers, beside the UI: the UI reaches shared
+    code (environment names, the incident report) in tui.core, never through tui.cli."""
+    offenders = [(p.name, n) for p in modules(layer) for n in imported_names(p) if n.startswith("tui.cli")]
+    assert offenders == [], offenders
+
+
 def test_simulator_is_stdlib_only():
     stdlib = sys.stdlib_module_names
     for path in modules("sim"):

@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 from tui.cli import exitcodes
 from tui.cli.connect import connection_from
-from tui.cli.context import environment_name
 from tui.cli.output import Painter, put, write
 from tui.core import actions as A
+from tui.core.environments import environment_name
 from tui.core.errors import BadInput, ConfigError, ZwrError
 from tui.core.lazy import lazy_module
 from tui.core.text import printable

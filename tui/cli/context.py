@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from tui.core.client import TaskList, WorkflowResult, ZuoraClient
-from tui.core.environments import environment_name  # noqa: F401 - re-exported: the CLI's callers import it here
 from tui.core.errors import ZwrError
 from tui.core.lazy import lazy_module
 from tui.core.model import Run, Workflow

@@ -13,9 +13,10 @@ import sys
 
 from tui.cli import exitcodes
 from tui.cli.connect import connection_from
-from tui.cli.context import environment_name, gather_incident
+from tui.cli.context import gather_incident
 from tui.cli.output import Painter, error_line, write
 from tui.core.client import ZuoraClient
+from tui.core.environments import environment_name
 from tui.core.errors import ZwrError
 from tui.core.report import render
 from tui.core.runid import parse_run_id

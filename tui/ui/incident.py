@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tui.cli.context import environment_name
+from tui.core.environments import environment_name
 from tui.core.errorgroups import ErrorGroup
 from tui.core.errors import ZwrError
 from tui.core.model import Workflow
