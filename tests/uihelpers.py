@@ -106,39 +106,26 @@ class Terminal:
     Asserting on this, rather than on a widget's state, catches repaint bugs: a row whose data
     changed but whose line was not repainted still shows the old text here.
 
-    Frames are rendered in truecolor whatever the environment says, by a console of the
-    terminal's own: Rich keeps a style's escape codes on the (cached, shared) ``Style`` the first
-    time it is rendered, so a test rendering in 256 colours would leave later tests' cursor rows
-    in 256 colours and their probes (``probe_bg``) in truecolor: rows never seen as highlighted."""
+    Every app in the test process draws in truecolor (``conftest.py`` pins it): Textual keeps a
+    style's escape codes on the shared ``Style`` object for whichever colour system drew it first,
+    so one app in 16 or 256 colours would leave later apps' cursor rows in those colours."""
 
     def __init__(self, app, width: int, height: int) -> None:
-        import io
-
         import pyte
-        from rich.console import Console
         from textual._compositor import CompositorUpdate
 
-        # exact colours tell the highlighted row from the striped ones; and every app in the process
-        # must share one colour system, or styles cached by an earlier app draw wrong (conftest.py)
+        # exact colours tell the highlighted row from the striped ones (probe_bg)
         assert app.console.color_system == "truecolor", f"colour system {app.console.color_system}"
         self.app = app
         self.screen = pyte.Screen(width, height)
         self.stream = pyte.Stream(self.screen)
-        self.console = Console(
-            width=width,
-            height=height,
-            file=io.StringIO(),
-            color_system="truecolor",
-            force_terminal=True,
-            legacy_windows=False,
-        )
         self.frames = 0
         original = app._display
 
         def display(screen, renderable) -> None:
             original(screen, renderable)
             if isinstance(renderable, CompositorUpdate) and not app._batch_count:
-                self.stream.feed(renderable.render_segments(self.console))
+                self.stream.feed(renderable.render_segments(app.console))
                 self.frames += 1
 
         app._display = display  # the app draws through here; a headless app otherwise writes nothing
@@ -158,7 +145,7 @@ class Terminal:
         from rich.segment import Segment
 
         probe = pyte.Screen(2, 1)
-        pyte.Stream(probe).feed(self.console._render_buffer([Segment(" ", style)]))
+        pyte.Stream(probe).feed(self.app.console._render_buffer([Segment(" ", style)]))
         return probe.buffer[0][0].bg
 
     def region_lines(self, region) -> list[tuple[int, str]]:
