@@ -334,7 +334,7 @@ def test_the_simulator_serves_definitions_with_rate_limits():
 def test_report_marks_production_and_sums_up_beyond_twenty_groups():
     from datetime import UTC, datetime
 
-    from tui.cli.context import environment_name
+    from tui.core.environments import environment_name
     from tui.core.errorgroups import group_errors
     from tui.core.model import Run, Task
     from tui.core.report import Incident, render
